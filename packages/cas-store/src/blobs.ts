@@ -1,0 +1,115 @@
+// Content-addressed blobs: blobs/sha256/<hex>. Writes go to tmp/ and are renamed
+// into place only after digest and size check out, so a reader never sees a
+// partial blob and a crash leaves only tmp files behind. Reads verify again.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { IntegrityError, NotFoundError, isDigest } from '@pipekit/wire';
+
+export type BlobInfo = { digest: string; size: number };
+export type BlobSource = Uint8Array | string | AsyncIterable<Uint8Array>;
+
+export class BlobStore {
+  readonly root: string;
+  readonly tmpDir: string;
+  constructor(storeDir: string) {
+    this.root = path.join(storeDir, 'blobs', 'sha256');
+    this.tmpDir = path.join(storeDir, 'tmp');
+  }
+
+  path(digest: string): string {
+    if (!isDigest(digest)) throw new IntegrityError(`not a sha256 digest: ${JSON.stringify(digest)}`);
+    return path.join(this.root, digest.slice(7));
+  }
+
+  async has(digest: string): Promise<boolean> {
+    return fs.access(this.path(digest)).then(() => true, () => false);
+  }
+
+  async size(digest: string): Promise<number> {
+    try {
+      return (await fs.stat(this.path(digest))).size;
+    } catch (err) {
+      throw new NotFoundError(`cannot open blob ${short(digest)}: not found`, { cause: err });
+    }
+  }
+
+  /** Store content; idempotent. Throws IntegrityError (and stores nothing) when `expect` does not match. */
+  async put(src: BlobSource, expect: Partial<BlobInfo> = {}): Promise<BlobInfo> {
+    await fs.mkdir(this.tmpDir, { recursive: true });
+    const tmp = path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const counted = async function* (s: AsyncIterable<Uint8Array>) {
+      for await (const chunk of s) {
+        hash.update(chunk);
+        size += chunk.length;
+        yield chunk;
+      }
+    };
+    const input: AsyncIterable<Uint8Array> =
+      typeof src === 'string' ? [Buffer.from(src)] : src instanceof Uint8Array ? [src] : src;
+    try {
+      await pipeline(Readable.from(counted(input)), createWriteStream(tmp));
+      const digest = `sha256:${hash.digest('hex')}`;
+      if (expect.digest && expect.digest !== digest) {
+        throw new IntegrityError(`blob digest mismatch: expected ${expect.digest}, got ${digest}`);
+      }
+      if (expect.size !== undefined && expect.size !== size) {
+        throw new IntegrityError(`blob ${short(digest)} size mismatch: expected ${expect.size} bytes, got ${size}`);
+      }
+      const final = this.path(digest);
+      await fs.mkdir(this.root, { recursive: true });
+      await fs.chmod(tmp, 0o444);
+      await fs.rename(tmp, final);
+      return { digest, size };
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
+  /** Stream a blob; the stream errors with IntegrityError if the content no longer matches. */
+  async *open(digest: string): AsyncGenerator<Uint8Array> {
+    const p = this.path(digest);
+    const stat = await fs.stat(p).catch((err) => {
+      throw new NotFoundError(`cannot open blob ${short(digest)}: not found`, { cause: err });
+    });
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of createReadStream(p)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+    const got = `sha256:${hash.digest('hex')}`;
+    if (got !== digest || size !== stat.size) {
+      throw new IntegrityError(`blob ${short(digest)} is corrupt: content hashes to ${short(got)}`);
+    }
+  }
+
+  async read(digest: string): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const c of this.open(digest)) parts.push(Buffer.from(c));
+    return Buffer.concat(parts);
+  }
+
+  async readJson<T = unknown>(digest: string): Promise<T> {
+    return JSON.parse((await this.read(digest)).toString('utf8')) as T;
+  }
+
+  /** Idempotent. */
+  async delete(digest: string): Promise<void> {
+    await fs.rm(this.path(digest), { force: true });
+  }
+
+  async list(): Promise<string[]> {
+    const names = await fs.readdir(this.root).catch(() => [] as string[]);
+    return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`);
+  }
+}
+
+export function short(digest: string): string {
+  return digest.startsWith('sha256:') ? `${digest.slice(0, 19)}..` : digest;
+}

@@ -1,0 +1,81 @@
+// Turn a snapshot (overlayfs upper-format dir) into a layer tar stream in OCI
+// form: 0/0 char devices become `.wh.<name>`, opaque dirs get `.wh..wh..opq`.
+// Entries are sorted and headers carry no user/group names, so the same tree
+// always gives the same tar (and so the same diff id).
+import { promises as fs, createReadStream, type Stats } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
+import { isOpaqueDir } from './xattr.ts';
+
+type Entry = { rel: string; abs: string; st: Stats };
+
+async function* walk(root: string, rel = ''): AsyncGenerator<Entry> {
+  const names = (await fs.readdir(path.join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const name of names) {
+    const r = rel ? `${rel}/${name}` : name;
+    const abs = path.join(root, r);
+    const st = await fs.lstat(abs);
+    yield { rel: r, abs, st };
+    if (st.isDirectory()) yield* walk(root, r);
+  }
+}
+
+const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
+
+function baseHeader(rel: string, st: Stats, mtime?: Date): tarStream.Headers {
+  return {
+    name: rel,
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    uname: '',
+    gname: '',
+    mtime: mtime ?? new Date(Math.floor(st.mtimeMs / 1000) * 1000),
+  };
+}
+
+export type PackOptions = { /** clamp mtimes (SOURCE_DATE_EPOCH) */ mtime?: Date };
+
+/** Stream the layer tar of `dir`. */
+export function packLayer(dir: string, opts: PackOptions = {}): Readable {
+  const pack = tarStream.pack();
+  const put = (h: tarStream.Headers, body?: Uint8Array) =>
+    new Promise<void>((resolve, reject) => pack.entry(h, body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
+  const run = async () => {
+    const inodes = new Map<string, string>();
+    for await (const { rel, abs, st } of walk(dir)) {
+      const h = baseHeader(rel, st, opts.mtime);
+      if (isWhiteout(st)) {
+        const wh = path.posix.join(path.posix.dirname(rel), `.wh.${path.posix.basename(rel)}`).replace(/^\.\//, '');
+        await put({ ...h, name: wh, type: 'file', mode: 0, size: 0 });
+      } else if (st.isDirectory()) {
+        await put({ ...h, name: `${rel}/`, type: 'directory' });
+        if (await isOpaqueDir(abs)) await put({ ...h, name: `${rel}/.wh..wh..opq`, type: 'file', mode: 0, size: 0 });
+      } else if (st.isSymbolicLink()) {
+        await put({ ...h, type: 'symlink', linkname: await fs.readlink(abs) });
+      } else if (st.isFile()) {
+        const key = `${st.dev}:${st.ino}`;
+        const first = st.nlink > 1 ? inodes.get(key) : undefined;
+        if (first) {
+          await put({ ...h, type: 'link', linkname: first, size: 0 });
+          continue;
+        }
+        if (st.nlink > 1) inodes.set(key, rel);
+        await new Promise<void>((resolve, reject) => {
+          const w = pack.entry({ ...h, type: 'file', size: st.size }, (err) => (err ? reject(err) : resolve()));
+          createReadStream(abs).on('error', reject).pipe(w);
+        });
+      } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+        const type = st.isCharacterDevice() ? 'character-device' : 'block-device';
+        await put({ ...h, type, devmajor: Math.floor(st.rdev / 256) & 0xfff, devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) });
+      } else if (st.isFIFO()) {
+        await put({ ...h, type: 'fifo' });
+      }
+      // sockets are not representable in a layer and are skipped, as docker does
+    }
+    pack.finalize();
+  };
+  run().catch((err) => pack.destroy(err));
+  return pack as unknown as Readable;
+}

@@ -1,0 +1,72 @@
+// Moving layers between their two forms: a snapshot dir (to mount) and a tar
+// blob (to export). Both are recorded in the layer index under the diff id.
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { IntegrityError, PipekitError, type Descriptor } from '@pipekit/wire';
+import type { LayerEntry } from './layer-index.ts';
+import { packLayer } from './layer-pack.ts';
+import { unpackLayer } from './layer-unpack.ts';
+import { short } from './blobs.ts';
+import type { Store } from './store.ts';
+
+export const MEDIA_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
+const GZIP_TYPES = new Set([
+  'application/vnd.oci.image.layer.v1.tar+gzip',
+  'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+]);
+const TAR_TYPES = new Set([MEDIA_LAYER_TAR, 'application/vnd.docker.image.rootfs.diff.tar']);
+
+/** Pack a prepared snapshot into a layer blob, then commit it under its final id. */
+export async function commitSnapshot(store: Store, tmpId: string): Promise<LayerEntry> {
+  const blob = await store.blobs.put(packLayer(store.snapshots.dir(tmpId)));
+  const snapshot = await store.snapshots.commit(tmpId);
+  const existing = await store.layers.get(blob.digest);
+  if (existing?.snapshot && (await store.snapshots.exists(existing.snapshot))) {
+    // identical layer already unpacked: keep one copy
+    await store.snapshots.remove(snapshot);
+    return existing;
+  }
+  const entry: LayerEntry = {
+    diffID: blob.digest,
+    size: blob.size,
+    blob: { mediaType: MEDIA_LAYER_TAR, digest: blob.digest, size: blob.size },
+    snapshot,
+  };
+  await store.layers.put(entry);
+  return entry;
+}
+
+/** Make sure a layer (from a pulled blob) is unpacked into a snapshot; verifies its diff id. */
+export async function ensureSnapshot(store: Store, desc: Descriptor, diffID: string): Promise<LayerEntry> {
+  const known = await store.layers.get(diffID);
+  if (known?.snapshot && (await store.snapshots.exists(known.snapshot))) return known;
+  let tar: AsyncIterable<Uint8Array> = store.blobs.open(desc.digest);
+  if (GZIP_TYPES.has(desc.mediaType)) tar = Readable.from(tar).pipe(createGunzip());
+  else if (!TAR_TYPES.has(desc.mediaType)) {
+    throw new PipekitError(`layer ${short(desc.digest)} has unsupported media type ${desc.mediaType}`);
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  const hashed = async function* () {
+    for await (const c of tar) {
+      hash.update(c);
+      size += c.length;
+      yield c;
+    }
+  };
+  const tmp = await store.snapshots.prepare();
+  try {
+    await unpackLayer(hashed(), tmp.dir, { label: short(desc.digest) });
+    const got = `sha256:${hash.digest('hex')}`;
+    if (got !== diffID) throw new IntegrityError(`layer ${short(desc.digest)}: uncompressed content ${short(got)} does not match diff id ${short(diffID)}`);
+    const snapshot = await store.snapshots.commit(tmp.id);
+    const entry: LayerEntry = { diffID, size, blob: { mediaType: desc.mediaType, digest: desc.digest, size: desc.size }, snapshot };
+    await store.layers.put(entry);
+    return entry;
+  } catch (err) {
+    await store.snapshots.remove(tmp.id);
+    throw err;
+  }
+}

@@ -1,0 +1,44 @@
+// The store: one directory shared by every tool.
+//   blobs/sha256/<hex>      content (layer tars, manifests, configs)
+//   snapshots/<id>/         unpacked layers (overlay upper format)
+//   layers/by-diffid/*.json diff id -> blob + snapshot
+//   cache/*.json            solver cache records
+//   images/*.json           resolved image references (ref + platform -> manifest)
+//   tmp/                    in-flight writes (safe to delete when nothing runs)
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { BlobStore } from './blobs.ts';
+import { CacheIndex } from './cache-index.ts';
+import { LayerIndex } from './layer-index.ts';
+import { resolveStoreDir } from './location.ts';
+import { SnapshotStore } from './snapshots.ts';
+
+export class Store {
+  readonly dir: string;
+  readonly blobs: BlobStore;
+  readonly snapshots: SnapshotStore;
+  readonly layers: LayerIndex;
+  readonly cache: CacheIndex;
+  private constructor(dir: string) {
+    this.dir = dir;
+    this.blobs = new BlobStore(dir);
+    this.snapshots = new SnapshotStore(dir);
+    this.layers = new LayerIndex(dir);
+    this.cache = new CacheIndex(dir);
+  }
+
+  /** Open (creating if needed) the store at --store/env/default. */
+  static async open(dirFlag?: string): Promise<Store> {
+    const dir = resolveStoreDir(dirFlag);
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    for (const sub of ['blobs/sha256', 'snapshots', 'layers/by-diffid', 'cache', 'images', 'tmp', 'run']) {
+      await fs.mkdir(path.join(dir, sub), { recursive: true });
+    }
+    return new Store(dir);
+  }
+
+  /** A scratch directory under tmp/ for one operation; the caller removes it. */
+  async tempDir(prefix: string): Promise<string> {
+    return fs.mkdtemp(path.join(this.dir, 'tmp', `${prefix}-`));
+  }
+}

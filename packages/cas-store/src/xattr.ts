@@ -1,0 +1,21 @@
+// Overlay opaque markers live in xattrs, which neither Node nor Deno can reach:
+// @napi-rs/xattr (prebuilt, works on both) is the one adapter for them.
+import { getAttribute, setAttribute } from '@napi-rs/xattr';
+
+const OPAQUE = ['trusted.overlay.opaque', 'user.overlay.opaque'];
+
+export async function isOpaqueDir(dir: string): Promise<boolean> {
+  for (const name of OPAQUE) {
+    try {
+      const v = await getAttribute(dir, name);
+      if (v && Buffer.from(v).toString() === 'y') return true;
+    } catch {
+      // absent attribute or a filesystem without xattrs: not opaque
+    }
+  }
+  return false;
+}
+
+export async function markOpaque(dir: string, rootless = false): Promise<void> {
+  await setAttribute(dir, rootless ? OPAQUE[1] : OPAQUE[0], Buffer.from('y'));
+}

@@ -1,0 +1,3 @@
+export * from './run.ts';
+export * from './convert/convert.ts';
+export * from './convert/errors.ts';

@@ -1,0 +1,104 @@
+// Where the tarball goes. A file dest is written to a temp file beside it and
+// renamed into place only after the whole tar is written, so a failed export
+// never leaves a partial (or clobbered) dest. '-' streams to stdout, which
+// cannot be undone, and refuses a terminal like docker save does.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import { NotFoundError, UsageError } from '@pipekit/wire';
+
+export type Dest = {
+  /** what the dest is, for messages */
+  label: string;
+  write(chunk: Uint8Array): Promise<void>;
+  /** make the output visible (rename into place / nothing for a stream) */
+  commit(): Promise<void>;
+  /** drop what was written; safe to call more than once */
+  abort(): Promise<void>;
+};
+
+type TtyAware = NodeJS.WritableStream & { isTTY?: boolean };
+
+/** Check the dest before any work is done (a UsageError should not cost a layer compression). */
+export async function checkDest(dest: string, stdout?: NodeJS.WritableStream): Promise<void> {
+  if (!dest) throw new UsageError('no destination given for the tarball');
+  if (dest === '-') {
+    const out = (stdout ?? process.stdout) as TtyAware;
+    if (out.isTTY) throw new UsageError('refusing to write a tarball to a terminal: redirect stdout or use --dest FILE');
+    return;
+  }
+  const st = await fs.stat(dest).catch(() => undefined);
+  if (st?.isDirectory()) throw new UsageError(`destination ${dest} is a directory; give a file name such as ${path.join(dest, 'image.tar')}`);
+  const dir = await fs.stat(path.dirname(path.resolve(dest))).catch(() => undefined);
+  if (!dir?.isDirectory()) throw new NotFoundError(`cannot write ${dest}: directory ${path.dirname(path.resolve(dest))} does not exist`);
+}
+
+export async function openDest(dest: string, stdout?: NodeJS.WritableStream): Promise<Dest> {
+  await checkDest(dest, stdout);
+  return dest === '-' ? streamDest(stdout ?? process.stdout) : fileDest(dest);
+}
+
+async function fileDest(dest: string): Promise<Dest> {
+  const abs = path.resolve(dest);
+  // Same directory as dest so the final rename cannot cross filesystems.
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.tmp-${randomBytes(6).toString('hex')}`);
+  const fh = await fs.open(tmp, 'wx', 0o644);
+  let open = true;
+  const close = async () => {
+    if (open) {
+      open = false;
+      await fh.close();
+    }
+  };
+  return {
+    label: dest,
+    async write(chunk) {
+      let off = 0;
+      while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+    },
+    async commit() {
+      await fh.sync();
+      await close();
+      await fs.rename(tmp, abs);
+    },
+    async abort() {
+      await close().catch(() => {});
+      await fs.rm(tmp, { force: true });
+    },
+  };
+}
+
+function streamDest(out: NodeJS.WritableStream): Dest {
+  // The stream is the caller's (usually process.stdout): it is never ended here.
+  let failed: Error | undefined;
+  const onError = (err: Error) => (failed ??= err);
+  out.on('error', onError);
+  return {
+    label: 'stdout',
+    write(chunk) {
+      if (failed) return Promise.reject(failed);
+      if (out.write(chunk)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const off = () => {
+          out.off('drain', onDrain);
+          out.off('error', onErr);
+          out.off('close', onClose);
+        };
+        const onDrain = () => (off(), resolve());
+        const onErr = (err: Error) => (off(), reject(err));
+        const onClose = () => (off(), reject(failed ?? new Error('output stream closed')));
+        out.on('drain', onDrain);
+        out.on('error', onErr);
+        out.on('close', onClose);
+      });
+    },
+    async commit() {
+      out.off('error', onError);
+      if (failed) throw failed;
+    },
+    async abort() {
+      out.off('error', onError);
+    },
+  };
+}

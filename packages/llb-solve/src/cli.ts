@@ -1,0 +1,41 @@
+// llb-solve [FILE|-]: build graph in, solved image records out, progress on stderr.
+import os from 'node:os';
+import process from 'node:process';
+import yargs from 'yargs';
+import { openInput, runCli, writeStdout, UsageError } from '@pipekit/wire';
+import { runSolve } from './run.ts';
+
+const list = (v: string[] | undefined) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+
+await runCli('llb-solve', async () => {
+  const argv = await yargs(process.argv.slice(2))
+    .scriptName('llb-solve')
+    .usage('$0 [FILE|-]\n\nSolve a build graph (df-parse output) against the store; image records on stdout.')
+    .option('store', { type: 'string', describe: 'store directory (default: $CAS_STORE_DIR, else XDG data dir)' })
+    .option('progress', { type: 'string', describe: 'auto|tty|plain|rawjson|quiet (default: $BUILDKIT_PROGRESS or auto)' })
+    .option('max-parallelism', { type: 'number', default: os.cpus().length, describe: 'steps that run at once' })
+    .option('no-cache', { type: 'boolean', default: false, describe: 'do not use the cache' })
+    .option('no-cache-filter', { type: 'string', array: true, describe: 'stages that do not use the cache' })
+    .option('allow', { type: 'string', array: true, describe: 'entitlements: network.host, security.insecure' })
+    .option('insecure-registry', { type: 'string', array: true, describe: 'registry host reached over plain HTTP' })
+    .strictOptions()
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    })
+    .help()
+    .parse();
+  const file = argv._[0] as string | undefined;
+  await runSolve({
+    input: openInput(file, 'a build graph'),
+    store: argv.store,
+    progress: argv.progress,
+    maxParallelism: argv['max-parallelism'],
+    noCache: argv['no-cache'],
+    noCacheFilter: list(argv['no-cache-filter']),
+    allow: list(argv.allow),
+    insecureRegistries: list(argv['insecure-registry']),
+    writeOut: writeStdout,
+    writeErr: (s) => process.stderr.write(s),
+    stderrIsTty: Boolean(process.stderr.isTTY),
+  });
+});

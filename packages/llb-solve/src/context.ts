@@ -1,0 +1,32 @@
+// What every op handler gets: the store, progress, options, and its vertex.
+import type { Store } from '@pipekit/cas-store';
+import type { OpRecord, Platform } from '@pipekit/wire';
+import type { Progress } from './progress/events.ts';
+import type { Ref } from './refs.ts';
+
+export type SolveContext = {
+  store: Store;
+  progress: Progress;
+  /** processes and mounts to tear down on cancel */
+  signal: AbortSignal;
+  allowInsecure: boolean;
+  allowHostNetwork: boolean;
+  hostPlatform: Platform;
+  insecureRegistries: string[];
+};
+
+export type Vertex = {
+  rec: OpRecord;
+  /** the output ref of each op input, in op.inputs order */
+  inputs: Ref[];
+  /** cache keys of each input's output */
+  inputKeys: string[];
+};
+
+export type OpHandler = {
+  /** content-aware cache key; may read input contents */
+  cacheKey(ctx: SolveContext, v: Vertex): Promise<string>;
+  run(ctx: SolveContext, v: Vertex): Promise<Ref[]>;
+  /** results that are not layers (local dirs) are never cached */
+  cacheable: boolean;
+};

@@ -1,0 +1,42 @@
+// Content checksums for cache keys: what a COPY or bind mount actually reads.
+// Covers names, type, permission bits, owner, size, symlink targets and file
+// bytes, never mtimes, so touching a file leaves its checksum unchanged.
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { NotFoundError } from '@pipekit/wire';
+import { expandGlob, hasMeta } from './glob.ts';
+import { resolveInRoot } from './resolve.ts';
+
+export type HashOptions = { followSymlink?: boolean; allowWildcard?: boolean; /** uid/gid do not matter (local context) */ ignoreOwner?: boolean };
+
+async function fileDigest(abs: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(abs)) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+async function hashTree(h: ReturnType<typeof createHash>, abs: string, rel: string, opts: HashOptions): Promise<void> {
+  const st = await fs.lstat(abs).catch(() => undefined);
+  if (!st) throw new NotFoundError(`${JSON.stringify(rel)}: not found`);
+  const owner = opts.ignoreOwner ? '0:0' : `${st.uid}:${st.gid}`;
+  const mode = (st.mode & 0o7777).toString(8);
+  if (st.isSymbolicLink()) h.update(`L ${rel} ${mode} ${owner} ${await fs.readlink(abs)}\0`);
+  else if (st.isFile()) h.update(`F ${rel} ${mode} ${owner} ${st.size} ${await fileDigest(abs)}\0`);
+  else if (st.isDirectory()) {
+    h.update(`D ${rel} ${mode} ${owner}\0`);
+    const names = (await fs.readdir(abs)).sort();
+    for (const n of names) await hashTree(h, path.join(abs, n), `${rel}/${n}`, opts);
+  } else h.update(`O ${rel} ${mode} ${owner} ${st.rdev}\0`);
+}
+
+/** sha256 over the selected path (a wildcard pattern expands to all matches) inside root. */
+export async function contentHash(root: string, src: string, opts: HashOptions = {}): Promise<string> {
+  const h = createHash('sha256');
+  const paths = opts.allowWildcard && hasMeta(src) ? await expandGlob(root, src) : [src];
+  for (const p of paths) {
+    const abs = await resolveInRoot(root, p, opts.followSymlink ?? true);
+    await hashTree(h, abs, p, opts);
+  }
+  return `sha256:${h.digest('hex')}`;
+}

@@ -1,0 +1,80 @@
+// The copy action of a file op (COPY/ADD): sources may be wildcards, a source
+// directory contributes its contents, a destination ending in `/` is a directory,
+// and everything written stays inside the destination root.
+import { promises as fs, type Stats } from 'node:fs';
+import path from 'node:path';
+import { BuildError, NotFoundError, type CopyAction } from '@pipekit/wire';
+import { expandGlob, hasMeta } from './glob.ts';
+import { resolveInRoot } from './resolve.ts';
+import { applyModeStr } from './mode.ts';
+
+export type Owner = { uid: number; gid: number } | null;
+export type CopyContext = { owner: Owner; /** files from the build context belong to root */ fromLocal: boolean; exclude?: (rel: string) => boolean };
+
+async function mkdirp(root: string, dirAbs: string, owner: Owner, mtime?: Date): Promise<void> {
+  const rel = path.relative(root, dirAbs);
+  if (rel === '' || rel.startsWith('..')) return;
+  let cur = root;
+  for (const part of rel.split(path.sep)) {
+    cur = path.join(cur, part);
+    const st = await fs.lstat(cur).catch(() => undefined);
+    if (st?.isDirectory()) continue;
+    if (st) throw new BuildError(`cannot create directory ${path.relative(root, cur)}: a file is in the way`);
+    await fs.mkdir(cur, { mode: 0o755 });
+    await fs.chmod(cur, 0o755);
+    if (owner) await fs.lchown(cur, owner.uid, owner.gid);
+    if (mtime) await fs.utimes(cur, mtime, mtime);
+  }
+}
+
+async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx: CopyContext, rel: string): Promise<void> {
+  if (ctx.exclude && rel !== '' && ctx.exclude(rel)) return;
+  const existing = await fs.lstat(dst).catch(() => undefined);
+  if (existing && !(existing.isDirectory() && st.isDirectory())) await fs.rm(dst, { recursive: true, force: true });
+  if (st.isDirectory()) {
+    if (!existing?.isDirectory()) await fs.mkdir(dst);
+    for (const name of (await fs.readdir(src)).sort()) {
+      const s = path.join(src, name);
+      await copyEntry(s, await fs.lstat(s), path.join(dst, name), a, ctx, rel ? `${rel}/${name}` : name);
+    }
+  } else if (st.isSymbolicLink()) await fs.symlink(await fs.readlink(src), dst);
+  else if (st.isFile()) await fs.copyFile(src, dst);
+  else return; // devices, fifos and sockets are not copied
+  const uid = ctx.owner ? ctx.owner.uid : ctx.fromLocal ? 0 : st.uid;
+  const gid = ctx.owner ? ctx.owner.gid : ctx.fromLocal ? 0 : st.gid;
+  await fs.lchown(dst, uid, gid);
+  if (!st.isSymbolicLink()) {
+    let mode = st.mode & 0o7777;
+    if (a.mode >= 0) mode = a.mode;
+    else if (a.modeStr) mode = applyModeStr(mode, a.modeStr, st.isDirectory());
+    await fs.chmod(dst, mode);
+  }
+  const t = a.timestamp >= 0 ? new Date(a.timestamp * 1000) : st.mtime;
+  await fs.lutimes(dst, t, t);
+}
+
+export async function copyAction(destRoot: string, srcRoot: string, a: CopyAction, ctx: CopyContext): Promise<void> {
+  const wild = a.allowWildcard && hasMeta(a.src);
+  const sources = wild ? await expandGlob(srcRoot, a.src) : [a.src];
+  if (sources.length === 0) {
+    if (a.allowEmptyWildcard) return;
+    throw new NotFoundError(`no source files were specified: ${JSON.stringify(a.src)} matched nothing`);
+  }
+  const destIsDir = a.dest.endsWith('/') || a.dest.endsWith('/.') || sources.length > 1;
+  for (const s of sources) {
+    const srcAbs = await resolveInRoot(srcRoot, s, a.followSymlink);
+    const st = await fs.lstat(srcAbs).catch(() => undefined);
+    if (!st) throw new NotFoundError(`${JSON.stringify(s)}: not found`);
+    let target = await resolveInRoot(destRoot, a.dest, true);
+    const tst = await fs.lstat(target).catch(() => undefined);
+    if (st.isDirectory() && a.dirCopyContents) {
+      // contents of the directory go into dest
+    } else if (destIsDir || tst?.isDirectory()) target = path.join(target, path.basename(srcAbs === srcRoot ? '/' : s));
+    const parent = st.isDirectory() && a.dirCopyContents ? target : path.dirname(target);
+    if (a.createDestPath) await mkdirp(destRoot, parent, ctx.owner);
+    else if (!(await fs.lstat(parent).then((p) => p.isDirectory(), () => false))) {
+      throw new NotFoundError(`destination directory ${JSON.stringify(path.dirname(a.dest))} does not exist`);
+    }
+    await copyEntry(srcAbs, st, target, a, ctx, '');
+  }
+}

@@ -1,0 +1,6 @@
+export * from './run.ts';
+export * from './solver.ts';
+export * from './step-error.ts';
+export * from './progress/events.ts';
+export * from './progress/renderers.ts';
+export * from './progress/plain.ts';

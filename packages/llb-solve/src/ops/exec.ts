@@ -1,0 +1,128 @@
+// Exec ops (RUN): the root mount is a writable overlay over the input layers, the
+// process runs under runc, and the overlay's upper dir becomes the new layer.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { BuildError, PipekitError, canonicalDigest, type ExecOp, type Mount } from '@pipekit/wire';
+import { commitSnapshot } from '@pipekit/cas-store';
+import type { OpHandler, SolveContext, Vertex } from '../context.ts';
+import { EMPTY, type Ref } from '../refs.ts';
+import { mountWritable, withView } from '../view.ts';
+import { resolveInRoot } from '../fs/resolve.ts';
+import { resolveUser } from '../fs/user.ts';
+import { buildSpec, hostsFile, withDefaultPath, type OciMount } from '../exec/spec.ts';
+import { runContainer } from '../exec/runc.ts';
+import { missingPaths, removeStubs } from '../exec/stubs.ts';
+
+const HOSTNAME = 'buildkitsandbox';
+
+function describe(args: string[]): string {
+  return `process "${args.join(' ')}" did not complete successfully`;
+}
+
+/** Mount the non-root mounts; returns OCI mounts and a cleanup. Views stay mounted until cleanup. */
+async function extraMounts(ctx: SolveContext, v: Vertex, mounts: Mount[]): Promise<{ oci: OciMount[]; cleanup: () => Promise<void> }> {
+  const oci: OciMount[] = [];
+  const releases: (() => void)[] = [];
+  const waits: Promise<unknown>[] = [];
+  for (const m of mounts) {
+    if (m.dest === '/') continue;
+    if (m.type === 'tmpfs') {
+      const size = m.tmpfs?.size ? [`size=${m.tmpfs.size}`] : [];
+      oci.push({ destination: m.dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', ...size] });
+    } else if (m.type === 'cache') {
+      const id = m.cache?.id || m.dest;
+      const dir = path.join(ctx.store.dir, 'cachemounts', createHash('sha256').update(id).digest('hex').slice(0, 16));
+      await fs.mkdir(dir, { recursive: true });
+      oci.push({ destination: m.dest, type: 'bind', source: dir, options: ['rbind', m.readonly ? 'ro' : 'rw'] });
+    } else if (m.type === 'bind') {
+      const ref: Ref = m.input >= 0 ? v.inputs[m.input] : EMPTY;
+      // keep the view mounted until the step ends
+      const ready = new Promise<string>((resolveRoot) => {
+        waits.push(
+          withView(ctx.store, ref, (root) => new Promise<void>((release) => {
+            resolveRoot(root);
+            releases.push(release);
+          })),
+        );
+      });
+      const root = await ready;
+      const src = m.selector ? await resolveInRoot(root, m.selector) : root;
+      oci.push({ destination: m.dest, type: 'bind', source: src, options: ['rbind', 'ro'] });
+    } else {
+      throw new PipekitError(`mount type ${m.type} at ${m.dest} needs secret-agent, which this build was not given`);
+    }
+  }
+  return {
+    oci,
+    cleanup: async () => {
+      for (const r of releases) r();
+      await Promise.allSettled(waits);
+    },
+  };
+}
+
+export const execHandler: OpHandler = {
+  cacheable: true,
+  async cacheKey(_ctx, v) {
+    return canonicalDigest({ kind: 'exec.v1', exec: v.rec.op.exec, platform: v.rec.op.platform, inputs: v.inputKeys });
+  },
+  async run(ctx, v) {
+    const e = v.rec.op.exec as ExecOp;
+    if (e.security === 'insecure' && !ctx.allowInsecure) {
+      throw new BuildError('RUN --security=insecure needs --allow security.insecure');
+    }
+    if (e.network === 'host' && !ctx.allowHostNetwork) throw new BuildError('RUN --network=host needs --allow network.host');
+    const rootMount = e.mounts.find((m) => m.dest === '/');
+    if (!rootMount) throw new PipekitError('exec op has no root mount');
+    const base = rootMount.input >= 0 ? v.inputs[rootMount.input] : EMPTY;
+    const rw = await mountWritable(ctx.store, base);
+    const bundle = await ctx.store.tempDir('run');
+    let extra: Awaited<ReturnType<typeof extraMounts>> | undefined;
+    try {
+      const root = rw.root;
+      const ids = await resolveUser(root, e.meta.user);
+      const cwdAbs = await resolveInRoot(root, e.meta.cwd || '/');
+      if (!(await fs.lstat(cwdAbs).then(() => true, () => false))) {
+        await fs.mkdir(cwdAbs, { recursive: true, mode: 0o755 });
+        await fs.chown(cwdAbs, ids.uid, ids.gid);
+      }
+      await fs.writeFile(path.join(bundle, 'hosts'), hostsFile(HOSTNAME));
+      const resolv = await fs.readFile('/etc/resolv.conf').catch(() => Buffer.alloc(0));
+      await fs.writeFile(path.join(bundle, 'resolv.conf'), resolv);
+      extra = await extraMounts(ctx, v, e.mounts);
+      const etcMounts: OciMount[] = [
+        { destination: '/etc/hosts', type: 'bind', source: path.join(bundle, 'hosts'), options: ['rbind', 'ro'] },
+        { destination: '/etc/resolv.conf', type: 'bind', source: path.join(bundle, 'resolv.conf'), options: ['rbind', 'ro'] },
+      ];
+      const all = [...etcMounts, ...extra.oci];
+      const stubs = await missingPaths(root, ['/proc', '/dev', '/sys', ...all.map((m) => m.destination)]);
+      const spec = buildSpec({
+        args: e.meta.args,
+        env: withDefaultPath(e.meta.env),
+        cwd: e.meta.cwd || '/',
+        ids,
+        rootPath: root,
+        hostname: e.meta.hostname || HOSTNAME,
+        network: e.network,
+        insecure: e.security === 'insecure',
+        extraMounts: all,
+      });
+      const res = await runContainer(bundle, spec, (stream, data) => ctx.progress.log(v.rec.digest, stream, data), ctx.signal);
+      await removeStubs(root, stubs);
+      const ok = e.meta.validExitCodes.length ? e.meta.validExitCodes : [0];
+      if (!ok.includes(res.exitCode)) throw new BuildError(`${describe(e.meta.args)}: exit code: ${res.exitCode}`);
+    } catch (err) {
+      await extra?.cleanup();
+      await rw.abort();
+      await fs.rm(bundle, { recursive: true, force: true });
+      throw err;
+    }
+    await extra?.cleanup();
+    await fs.rm(bundle, { recursive: true, force: true });
+    const { tmpId } = await rw.finish();
+    const layer = await commitSnapshot(ctx.store, tmpId);
+    const layers = base.kind === 'layers' ? base.layers : [];
+    return [{ kind: 'layers', layers: [...layers, layer] }];
+  },
+};

@@ -1,0 +1,129 @@
+// File ops (COPY, ADD, WORKDIR's mkdir, inline files): a linear chain of actions
+// applied to one writable overlay; the changes become one layer.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { canonicalDigest, BuildError, PipekitError, type ChownOpt, type FileAction, type FileOp } from '@pipekit/wire';
+import { commitSnapshot } from '@pipekit/cas-store';
+import type { OpHandler, SolveContext, Vertex } from '../context.ts';
+import { EMPTY, type Ref } from '../refs.ts';
+import { mountWritable, withView } from '../view.ts';
+import { contentHash } from '../fs/contenthash.ts';
+import { copyAction, type Owner } from '../fs/copy.ts';
+import { resolveInRoot } from '../fs/resolve.ts';
+import { lookupGid, lookupUid } from '../fs/user.ts';
+
+function checkChain(f: FileOp, nInputs: number): void {
+  f.actions.forEach((a, i) => {
+    const ok = i === 0 ? a.input < nInputs : a.input === nInputs + i - 1;
+    if (!ok) throw new PipekitError(`file op action ${i}: only linear action chains are supported (input ${a.input})`);
+  });
+}
+
+async function owner(root: string, o: ChownOpt | null): Promise<Owner> {
+  if (!o || (!o.user && !o.group)) return null;
+  const uid = o.user ? (o.user.name ? await lookupUid(root, o.user.name) : o.user.id) : 0;
+  const gid = o.group ? (o.group.name ? await lookupGid(root, o.group.name) : o.group.id) : o.user ? uid : 0;
+  return { uid, gid };
+}
+
+const ts = (t: number) => (t >= 0 ? new Date(t * 1000) : undefined);
+
+async function applyAction(ctx: SolveContext, root: string, a: FileAction, v: Vertex): Promise<void> {
+  if (a.copy) {
+    const c = a.copy;
+    const src: Ref = a.secondaryInput >= 0 ? v.inputs[a.secondaryInput] : EMPTY;
+    const own = await owner(root, c.owner);
+    await withView(ctx.store, src, (srcRoot) => copyAction(root, srcRoot, c, { owner: own, fromLocal: src.kind === 'dir' }));
+  } else if (a.mkdir) {
+    const m = a.mkdir;
+    const own = await owner(root, m.owner);
+    const target = await resolveInRoot(root, m.path);
+    const st = await fs.lstat(target).catch(() => undefined);
+    if (st?.isDirectory()) return;
+    if (st) throw new BuildError(`mkdir ${m.path}: a file is in the way`);
+    if (!m.makeParents && !(await fs.lstat(path.dirname(target)).catch(() => undefined))) {
+      throw new BuildError(`mkdir ${m.path}: parent directory does not exist`);
+    }
+    const rel = path.relative(root, target).split(path.sep);
+    let cur = root;
+    for (const part of rel) {
+      cur = path.join(cur, part);
+      if (await fs.lstat(cur).then(() => true, () => false)) continue;
+      await fs.mkdir(cur);
+      await fs.chmod(cur, m.mode);
+      if (own) await fs.lchown(cur, own.uid, own.gid);
+      const t = ts(m.timestamp);
+      if (t) await fs.utimes(cur, t, t);
+    }
+  } else if (a.mkfile) {
+    const m = a.mkfile;
+    const own = await owner(root, m.owner);
+    const target = await resolveInRoot(root, m.path);
+    await fs.rm(target, { force: true, recursive: true });
+    await fs.writeFile(target, Buffer.from(m.data, 'base64'));
+    await fs.chmod(target, m.mode);
+    if (own) await fs.lchown(target, own.uid, own.gid);
+    const t = ts(m.timestamp);
+    if (t) await fs.utimes(target, t, t);
+  } else if (a.rm) {
+    const target = await resolveInRoot(root, a.rm.path, false);
+    const exists = await fs.lstat(target).then(() => true, () => false);
+    if (!exists && !a.rm.allowNotFound) throw new BuildError(`rm ${a.rm.path}: not found`);
+    await fs.rm(target, { recursive: true, force: true });
+  } else if (a.symlink) {
+    const s = a.symlink;
+    const target = await resolveInRoot(root, s.newpath, false);
+    await fs.symlink(s.oldpath, target);
+    const own = await owner(root, s.owner);
+    if (own) await fs.lchown(target, own.uid, own.gid);
+  }
+}
+
+export const fileHandler: OpHandler = {
+  cacheable: true,
+  async cacheKey(ctx, v) {
+    const f = v.rec.op.file as FileOp;
+    checkChain(f, v.inputs.length);
+    // a copy's source input counts only by the content it reads
+    const content: (string | null)[] = [];
+    const baseInputs = new Set<number>();
+    for (const a of f.actions) {
+      if (a.input >= 0 && a.input < v.inputs.length) baseInputs.add(a.input);
+      if (a.copy && a.secondaryInput >= 0) {
+        const c = a.copy;
+        const ref = v.inputs[a.secondaryInput];
+        content.push(
+          await withView(ctx.store, ref, (root) =>
+            contentHash(root, c.src, { followSymlink: c.followSymlink, allowWildcard: c.allowWildcard, ignoreOwner: ref.kind === 'dir' }),
+          ).catch((err) => {
+            if (c.allowWildcard && c.allowEmptyWildcard && /not found/.test(String(err))) return 'empty';
+            throw err;
+          }),
+        );
+      } else content.push(null);
+    }
+    return canonicalDigest({
+      kind: 'file.v1',
+      file: f,
+      platform: v.rec.op.platform,
+      inputs: v.inputKeys.map((k, i) => (baseInputs.has(i) ? k : null)),
+      content,
+    });
+  },
+  async run(ctx, v) {
+    const f = v.rec.op.file as FileOp;
+    const first = f.actions[0];
+    const base = first.input >= 0 ? v.inputs[first.input] : EMPTY;
+    const rw = await mountWritable(ctx.store, base);
+    try {
+      for (const a of f.actions) await applyAction(ctx, rw.root, a, v);
+    } catch (err) {
+      await rw.abort();
+      throw err;
+    }
+    const { tmpId } = await rw.finish();
+    const layer = await commitSnapshot(ctx.store, tmpId);
+    const layers = base.kind === 'layers' ? base.layers : [];
+    return [{ kind: 'layers', layers: [...layers, layer] }];
+  },
+};

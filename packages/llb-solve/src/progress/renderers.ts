@@ -1,0 +1,33 @@
+// Picks the renderer for --progress / BUILDKIT_PROGRESS.
+import { UsageError } from '@pipekit/wire';
+import type { Renderer, SolveStatus } from './events.ts';
+import { PlainRenderer } from './plain.ts';
+
+export const PROGRESS_MODES = ['auto', 'tty', 'plain', 'rawjson', 'quiet'] as const;
+export type ProgressMode = (typeof PROGRESS_MODES)[number];
+
+class RawJsonRenderer implements Renderer {
+  private write: (s: string) => void;
+  constructor(write: (s: string) => void) {
+    this.write = write;
+  }
+  update(s: SolveStatus): void {
+    this.write(`${JSON.stringify(s)}\n`);
+  }
+  close(): void {}
+}
+
+class QuietRenderer implements Renderer {
+  update(): void {}
+  close(): void {}
+}
+
+export function createRenderer(mode: string | undefined, write: (s: string) => void, isTty: boolean): Renderer {
+  const m = (mode || 'auto') as ProgressMode;
+  if (!PROGRESS_MODES.includes(m)) throw new UsageError(`unknown progress mode ${JSON.stringify(mode)}: expected ${PROGRESS_MODES.join('|')}`);
+  if (m === 'rawjson') return new RawJsonRenderer(write);
+  if (m === 'quiet') return new QuietRenderer();
+  if (m === 'tty' && !isTty) throw new UsageError('--progress tty needs a terminal on stderr');
+  // the live tty view is not built yet: a terminal gets the plain stream too
+  return new PlainRenderer(write);
+}

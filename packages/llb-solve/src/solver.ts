@@ -1,0 +1,122 @@
+// The solver: every vertex is solved once (memoised by digest), inputs first and
+// concurrently; a vertex whose content-aware cache key has a record is CACHED,
+// otherwise it runs within the --max-parallelism budget.
+import { opKind, BuildError, type Graph, type ImageRecord, type OpKind, type OpRecord, type Platform, type ResultRecord } from '@pipekit/wire';
+import type { Store } from '@pipekit/cas-store';
+import type { OpHandler, SolveContext, Vertex } from './context.ts';
+import type { Progress } from './progress/events.ts';
+import { EMPTY, type Ref } from './refs.ts';
+import { Semaphore } from './semaphore.ts';
+import { StepError } from './step-error.ts';
+import { execHandler } from './ops/exec.ts';
+import { fileHandler } from './ops/file.ts';
+import { sourceHandler } from './ops/source.ts';
+import { diffHandler, mergeHandler } from './ops/merge.ts';
+import { loadCached, storeCached } from './cache.ts';
+import { toImageRecord } from './result.ts';
+
+const HANDLERS: Record<OpKind, OpHandler> = {
+  source: sourceHandler,
+  exec: execHandler,
+  file: fileHandler,
+  merge: mergeHandler,
+  diff: diffHandler,
+};
+
+export type SolveOptions = {
+  store: Store;
+  progress: Progress;
+  hostPlatform: Platform;
+  maxParallelism?: number;
+  noCache?: boolean;
+  /** stage names whose steps ignore the cache */
+  noCacheFilter?: string[];
+  allowInsecure?: boolean;
+  allowHostNetwork?: boolean;
+  insecureRegistries?: string[];
+  signal?: AbortSignal;
+};
+
+type Solved = { key: string; outputs: Ref[] };
+
+export function vertexName(rec: OpRecord): string {
+  if (rec.meta.name) return rec.meta.name;
+  const op = rec.op;
+  if (op.source) return op.source.identifier;
+  if (op.exec) return op.exec.meta.args.join(' ');
+  if (op.file) return op.file.actions.map((a) => Object.keys(a).find((k) => !['input', 'secondaryInput', 'output'].includes(k))).join(', ');
+  return opKind(op);
+}
+
+export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageRecord[]> {
+  const sem = new Semaphore(opts.maxParallelism ?? 1);
+  const ctx: SolveContext = {
+    store: opts.store,
+    progress: opts.progress,
+    signal: opts.signal ?? new AbortController().signal,
+    allowInsecure: opts.allowInsecure ?? false,
+    allowHostNetwork: opts.allowHostNetwork ?? false,
+    hostPlatform: opts.hostPlatform,
+    insecureRegistries: opts.insecureRegistries ?? [],
+  };
+  const memo = new Map<string, Promise<Solved>>();
+
+  const solveVertex = (digest: string): Promise<Solved> => {
+    let p = memo.get(digest);
+    if (!p) {
+      p = solveOne(digest);
+      memo.set(digest, p);
+    }
+    return p;
+  };
+
+  const solveOne = async (digest: string): Promise<Solved> => {
+    const rec = graph.ops.get(digest);
+    if (!rec) throw new BuildError(`op ${digest} is not in the graph`);
+    const deps = await Promise.all(rec.op.inputs.map((i) => solveVertex(i.digest)));
+    const v: Vertex = {
+      rec,
+      inputs: rec.op.inputs.map((i, n) => deps[n].outputs[i.index] ?? EMPTY),
+      inputKeys: rec.op.inputs.map((i, n) => `${deps[n].key}#${i.index}`),
+    };
+    const handler = HANDLERS[opKind(rec.op)];
+    const name = vertexName(rec);
+    const inputs = rec.op.inputs.map((i) => i.digest);
+    const fail = (err: unknown): never => {
+      if (err instanceof StepError) throw err;
+      const msg = err instanceof Error ? err.message : String(err);
+      ctx.progress.fail(digest, msg);
+      throw new StepError(name, msg, rec.meta.locations, graph.sources, err);
+    };
+    if (ctx.signal.aborted) throw new BuildError('canceled');
+    try {
+      const key = await handler.cacheKey(ctx, v);
+      const ignore = opts.noCache || rec.meta.ignoreCache || (opts.noCacheFilter ?? []).includes(rec.meta.stage);
+      if (handler.cacheable && !ignore) {
+        const hit = await loadCached(ctx.store, key);
+        if (hit) {
+          ctx.progress.cached(digest, name, inputs);
+          return { key, outputs: hit };
+        }
+      }
+      return await sem.run(async () => {
+        ctx.progress.start(digest, name, inputs);
+        const outputs = await handler.run(ctx, v);
+        if (handler.cacheable) await storeCached(ctx.store, key, outputs, name);
+        ctx.progress.done(digest);
+        return { key, outputs };
+      });
+    } catch (err) {
+      return fail(err);
+    }
+  };
+
+  const results: ImageRecord[] = [];
+  const refs = await Promise.all(graph.results.map(async (r: ResultRecord) => {
+    if (!r.input) return EMPTY;
+    const s = await solveVertex(r.input.digest);
+    return s.outputs[r.input.index] ?? EMPTY;
+  }));
+  graph.results.forEach((r, i) => results.push(toImageRecord(opts.store, r, refs[i])));
+  return results;
+}

@@ -1,0 +1,60 @@
+// Read-only views of refs: a layer chain is mounted as a read-only overlay for
+// the duration of `fn`; a directory ref is used as it is.
+import { promises as fs } from 'node:fs';
+import { mountOverlay, unmount, type Store } from '@pipekit/cas-store';
+import { PipekitError } from '@pipekit/wire';
+import type { Ref } from './refs.ts';
+
+export async function withView<T>(store: Store, ref: Ref, fn: (root: string) => Promise<T>): Promise<T> {
+  if (ref.kind === 'dir') return fn(ref.dir);
+  if (ref.layers.length === 0) return fn(await store.snapshots.emptyDir());
+  const layers = ref.layers.map((l) => {
+    if (!l.snapshot) throw new PipekitError(`layer ${l.diffID} has no unpacked snapshot`);
+    return l.snapshot;
+  });
+  const target = await store.tempDir('view');
+  await mountOverlay(store.snapshots, { layers, target });
+  try {
+    return await fn(target);
+  } finally {
+    await unmount(target);
+    await fs.rm(target, { recursive: true, force: true });
+  }
+}
+
+export type RwMount = { root: string; finish: () => Promise<{ tmpId: string }>; abort: () => Promise<void> };
+
+/** A writable overlay over `ref` whose changes land in a fresh snapshot. */
+export async function mountWritable(store: Store, ref: Ref): Promise<RwMount> {
+  if (ref.kind === 'dir') throw new PipekitError('a local directory cannot be the root of a step');
+  const upper = await store.snapshots.prepare();
+  const work = await store.tempDir('work');
+  const root = await store.tempDir('root');
+  const layers = ref.layers.map((l) => l.snapshot as string);
+  try {
+    await mountOverlay(store.snapshots, { layers, upper: { dir: upper.dir, work }, target: root });
+  } catch (err) {
+    await store.snapshots.remove(upper.id);
+    await fs.rm(work, { recursive: true, force: true });
+    throw err;
+  }
+  let done = false;
+  const release = async () => {
+    if (done) return;
+    done = true;
+    await unmount(root);
+    await fs.rm(root, { recursive: true, force: true });
+    await fs.rm(work, { recursive: true, force: true });
+  };
+  return {
+    root,
+    finish: async () => {
+      await release();
+      return { tmpId: upper.id };
+    },
+    abort: async () => {
+      await release();
+      await store.snapshots.remove(upper.id);
+    },
+  };
+}
