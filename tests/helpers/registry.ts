@@ -119,12 +119,20 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Last resort when a test file dies without calling stop(): never leave registries behind. */
+/** Last resort when a test file dies or is interrupted without calling stop(): never leave registries behind. */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  const cleanup = () => {
     for (const child of live) child.kill('SIGKILL');
     for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
-  });
+  };
+  process.on('exit', cleanup);
+  // A signal listener replaces the default "terminate", so exit explicitly with the usual status.
+  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      cleanup();
+      process.exit(status);
+    });
+  }
 }

@@ -71,10 +71,10 @@ export async function exportImages(images: ImageRecord[], opts: ExportOptions): 
   const layers = await exportAllLayers(images, opts.storeDir, blobs);
   progress(`exporting layers${elapsed(started)} done`);
 
-  const manifests: JsonBlob[] = images.map((img, i) => {
-    const m = manifestBlob(configs[i].desc, layers[i].map((l) => l.desc));
+  const manifests: JsonBlob[] = configs.map((config, i) => {
+    const m = manifestBlob(config.desc, layers[i].map((l) => l.desc));
     progress(`exporting manifest ${m.desc.digest} done`);
-    progress(`exporting config ${configs[i].desc.digest} done`);
+    progress(`exporting config ${config.desc.digest} done`);
     return m;
   });
   const platformOf = (i: number) => ociPlatform(images[i].platform ?? images[i].config);

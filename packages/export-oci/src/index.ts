@@ -8,3 +8,4 @@ export * from './layout-tar.ts';
 export * from './dest.ts';
 export * from './names.ts';
 export * from './json.ts';
+export * from './run.ts';

@@ -1,0 +1,82 @@
+// Runs every test file (unit tests beside sources, black-box tests in tests/)
+// as its own process, under Node (tsx) and under Deno, and ends with the plain
+// `N passed, N failed` line CI reads. Usage:
+//   tsx scripts/run-tests.ts [--runtime node|deno|both] [--jobs N] [FILTER...]
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+async function findTests(dir: string, out: string[] = []): Promise<string[]> {
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await findTests(p, out);
+    else if (e.name.endsWith('.test.ts')) out.push(path.relative(root, p));
+  }
+  return out;
+}
+
+type Outcome = { file: string; runtime: string; passed: number; failed: number; skipped: number; seconds: number; output: string };
+
+function runOne(file: string, runtime: string): Promise<Outcome> {
+  const bin = path.join(root, 'node_modules', '.bin', runtime === 'node' ? 'tsx' : 'deno');
+  const args = runtime === 'node' ? [file] : ['run', '-A', '--quiet', file];
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { cwd: root, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (code) => {
+      // uvu prints "Total: N / Passed: N / Skipped: N" when a file's suite ends
+      // eslint-disable-next-line no-control-regex
+      const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+      const num = (label: string) => {
+        const all = [...plain.matchAll(new RegExp(`${label}:\\s+(\\d+)`, 'g'))];
+        return all.reduce((s, m) => s + Number(m[1]), 0);
+      };
+      const total = num('Total');
+      const passed = num('Passed');
+      const skipped = num('Skipped');
+      let failed = total - passed - skipped;
+      if (code !== 0 && failed === 0) failed = 1; // crashed or failed outside a test
+      if (total === 0 && code === 0) failed = 1; // a test file that ran no test
+      resolve({ file, runtime, passed, failed, skipped, seconds: (Date.now() - started) / 1000, output });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let runtimes = ['node', 'deno'];
+  let jobs = 2;
+  const filters: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--runtime') runtimes = argv[++i] === 'both' ? ['node', 'deno'] : [argv[i]];
+    else if (argv[i] === '--jobs') jobs = Number(argv[++i]);
+    else filters.push(argv[i]);
+  }
+  const files = (await findTests(root)).sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+  const queue = runtimes.flatMap((rt) => files.map((f) => ({ f, rt })));
+  const results: Outcome[] = [];
+  const worker = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const r = await runOne(job.f, job.rt);
+      results.push(r);
+      const mark = r.failed ? 'FAIL' : 'ok  ';
+      process.stdout.write(`${mark} [${r.runtime}] ${r.file}: ${r.passed} passed, ${r.failed} failed (${r.seconds.toFixed(1)}s)\n`);
+      if (r.failed) process.stdout.write(`${r.output.split('\n').map((l) => `    ${l}`).join('\n')}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  const passed = results.reduce((s, r) => s + r.passed, 0);
+  const failed = results.reduce((s, r) => s + r.failed, 0);
+  const skipped = results.reduce((s, r) => s + r.skipped, 0);
+  process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+await main();
