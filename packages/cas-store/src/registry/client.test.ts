@@ -1,13 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { IntegrityError, NotFoundError, RemoteError, type Platform } from '@pipekit/wire';
 import { startRegistry, type TestRegistry } from '../../../../tests/helpers/registry.ts';
 import { pushBusybox } from '../../../../tests/helpers/busybox-image.ts';
+import { forward, sendJson as send, startFakeRegistry, type FakeHandler } from '../../../../tests/helpers/fake-registry.ts';
 import { BlobStore } from '../blobs.ts';
 import { MediaTypes, RegistryClient, parseReference, pullImage } from './index.ts';
 
@@ -197,7 +198,7 @@ test('bearer token auth: anonymous token fetched on 401, cached by scope', async
         'www-authenticate': `Bearer realm="${base}/token",service="fake",scope="repository:busybox:pull"`,
       });
     }
-    await proxy(req, res, upstream);
+    await forward(req, res, upstream);
   });
   const ref = `${fake.host}/busybox:latest`;
   const c = new RegistryClient();
@@ -226,54 +227,43 @@ test('basic challenge without credentials, 5xx retries, oversized manifests', as
   await rejects(withCreds.getManifest(`${fake.host}/basic/x:1`), RemoteError, /denied access .*HTTP 401.*authentication is required/);
 });
 
+test('blob redirects are followed; resets retried; stalls time out', async () => {
+  const ref = parseReference(`${reg.host}/busybox`);
+  const config = JSON.parse(new TextDecoder().decode((await client.getManifest(ref)).bytes)).config;
+  let resets = 0;
+  const fake = await serve((req, res) => {
+    if (req.url!.includes('/blobs/')) {
+      res.writeHead(307, { location: `http://${reg.host}/v2/busybox/blobs/${config.digest}` });
+      return res.end();
+    }
+    if (req.url!.includes('/reset/') && resets++ === 0) return req.socket.destroy();
+    if (req.url!.includes('/stall/')) return; // never answers
+    send(res, 404, '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+  });
+  const blob = await client.fetchBlob(`${fake.host}/redirected`, config.digest);
+  assert.is(sha256(Buffer.concat(await collect(blob.body))), config.digest);
+  await rejects(client.getManifest(`${fake.host}/reset/x:1`), NotFoundError, /^image 127\.0\.0\.1:\d+\/reset\/x:1 not found in registry$/);
+  assert.is(resets, 2, 'a reset connection is retried');
+  const impatient = new RegistryClient({ timeoutMs: 300 });
+  await rejects(impatient.getManifest(`${fake.host}/stall/x:1`), RemoteError, /^cannot reach registry 127\.0\.0\.1:\d+: timed out after 300 ms$/);
+});
+
 async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for await (const c of it) out.push(c);
   return out;
 }
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(body);
-}
-
-/** Forward a request to the real registry, rewriting upload Locations to stay on the fake host. */
-async function proxy(req: IncomingMessage, res: ServerResponse, upstream: string): Promise<void> {
-  const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(await collect(req as AsyncIterable<Uint8Array>));
-  const headers: Record<string, string> = {};
-  for (const k of ['accept', 'content-type']) if (req.headers[k]) headers[k] = String(req.headers[k]);
-  const up = await fetch(upstream + req.url, { method: req.method, headers, body });
-  const out: Record<string, string> = {};
-  up.headers.forEach((v, k) => {
-    if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') out[k] = k === 'location' ? v.replace(upstream, '') : v;
-  });
-  const bytes = Buffer.from(await up.arrayBuffer());
-  if (req.method !== 'HEAD') out['content-length'] = String(bytes.length);
-  res.writeHead(up.status, out);
-  res.end(req.method === 'HEAD' ? undefined : bytes);
-}
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse, base: string) => unknown): Promise<{ host: string }> {
-  let base = '';
-  const server: Server = createServer((req, res) => {
-    Promise.resolve(handler(req, res, base)).catch((err) => send(res, 500, String(err)));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  base = `http://127.0.0.1:${port}`;
-  cleanups.push(() => new Promise<void>((r) => {
-    server.closeAllConnections?.();
-    server.close(() => r());
-  }));
-  return { host: `127.0.0.1:${port}` };
+async function serve(handler: FakeHandler): Promise<{ host: string }> {
+  const fake = await startFakeRegistry(handler);
+  cleanups.push(fake.stop);
+  return fake;
 }
 
 async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
+  const fake = await startFakeRegistry(() => {});
+  await fake.stop();
+  return Number(fake.host.split(':')[1]);
 }
 
 test.run();

@@ -2,7 +2,7 @@
 // Every method takes an ImageRef (or a string to parse); errors are one line
 // naming the image or blob and the registry.
 import { createHash } from 'node:crypto';
-import { IntegrityError, NotFoundError, RemoteError, type Platform } from '@pipekit/wire';
+import { IntegrityError, NotFoundError, RemoteError, UsageError, type Platform } from '@pipekit/wire';
 import type { CredentialsFn } from './auth.ts';
 import { registryBaseUrl } from './endpoint.ts';
 import { registryErrorMessage } from './failure.ts';
@@ -26,6 +26,7 @@ export type BlobBody = { size: number; body: AsyncIterable<Uint8Array> };
 
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+const TAG_RE = /^[\w][\w.-]{0,127}$/;
 
 export class RegistryClient {
   private readonly transport: Transport;
@@ -40,6 +41,7 @@ export class RegistryClient {
   async getManifest(refIn: ImageRef | string, reference?: string): Promise<FetchedManifest> {
     const ref = toRef(refIn);
     const want = reference ?? (ref.digest || ref.tag);
+    if (!DIGEST_RE.test(want) && !TAG_RE.test(want)) throw new UsageError(`invalid tag or digest ${JSON.stringify(want)} for ${repoName(ref)}`);
     const name = imageName(ref, want);
     const reply = await this.call(ref, 'GET', `manifests/${want}`, { accept: MANIFEST_ACCEPT });
     if (!reply.ok) throw await this.failure(reply, ref, `manifest ${name}`, `image ${name} not found in registry`);
@@ -85,6 +87,7 @@ export class RegistryClient {
   /** Stream a blob (redirects followed). `size` is -1 when the registry did not say. Callers verify. */
   async fetchBlob(refIn: ImageRef | string, digest: string): Promise<BlobBody> {
     const ref = toRef(refIn);
+    checkDigest(digest);
     const reply = await this.call(ref, 'GET', `blobs/${digest}`);
     if (!reply.ok) throw await this.failure(reply, ref, `blob ${digest}`, `blob ${digest} not found in ${repoName(ref)}`);
     const length = reply.headers.get('content-length');
@@ -97,6 +100,7 @@ export class RegistryClient {
 
   /** HEAD a blob; `push` asks for the push token up front so the upload that follows reuses it. */
   private async blobExists(ref: ImageRef, digest: string, push: boolean): Promise<boolean> {
+    checkDigest(digest);
     const reply = await this.call(ref, 'HEAD', `blobs/${digest}`, {}, undefined, push);
     if (reply.status !== 404 && !reply.ok) throw await this.failure(reply, ref, `blob ${digest}`);
     await reply.discard();
@@ -106,7 +110,7 @@ export class RegistryClient {
   /** Upload a blob in one POST + PUT; returns false (and sends nothing) when it already exists. */
   async pushBlob(refIn: ImageRef | string, digest: string, size: number, body: AsyncIterable<Uint8Array> | Uint8Array): Promise<boolean> {
     const ref = toRef(refIn);
-    if (!DIGEST_RE.test(digest)) throw new IntegrityError(`cannot push blob: ${JSON.stringify(digest)} is not a sha256 digest`);
+    checkDigest(digest);
     if (body instanceof Uint8Array && (body.length !== size || sha256(body) !== digest)) {
       throw new IntegrityError(`cannot push blob ${digest}: content does not match its digest and size (${size} bytes)`);
     }
@@ -125,6 +129,7 @@ export class RegistryClient {
   /** Cross-repository mount; false when the registry would not mount (the caller then uploads). */
   async mountBlob(refIn: ImageRef | string, fromRepository: string, digest: string): Promise<boolean> {
     const ref = toRef(refIn);
+    checkDigest(digest);
     const query = `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(fromRepository)}`;
     const extra = [`repository:${fromRepository}:pull`];
     const location = await this.startUpload(ref, query, extra);
@@ -138,6 +143,7 @@ export class RegistryClient {
   /** Upload a manifest under a tag or digest; returns its digest. */
   async putManifest(refIn: ImageRef | string, tagOrDigest: string, bytes: Uint8Array, mediaType: string): Promise<string> {
     const ref = toRef(refIn);
+    if (!DIGEST_RE.test(tagOrDigest) && !TAG_RE.test(tagOrDigest)) throw new UsageError(`invalid tag or digest ${JSON.stringify(tagOrDigest)} for ${repoName(ref)}`);
     const digest = sha256(bytes);
     if (DIGEST_RE.test(tagOrDigest) && tagOrDigest !== digest) {
       throw new IntegrityError(`cannot push manifest as ${tagOrDigest}: content hashes to ${digest}`);
@@ -189,6 +195,10 @@ export class RegistryClient {
     }
     return new RemoteError(`registry ${ref.registry} answered HTTP ${reply.status} for ${what}${detail}`);
   }
+}
+
+function checkDigest(digest: string): void {
+  if (!DIGEST_RE.test(digest)) throw new UsageError(`not a blob digest: ${JSON.stringify(digest)} (expected sha256:<64 hex>)`);
 }
 
 function toRef(ref: ImageRef | string): ImageRef {

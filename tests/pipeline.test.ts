@@ -1,0 +1,83 @@
+// Black-box: the real pipe `df-parse | llb-solve | export-oci` on the example and
+// on a two-stage build FROM an image in a registry on 127.0.0.1, judged by skopeo
+// and umoci; a second identical run executes no step.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ROOT, sh, tempDir } from './helpers/cli.ts';
+import { inspectOciTar, readRootfsFile } from './helpers/image.ts';
+import { startRegistry } from './helpers/registry.ts';
+import { pushBusybox } from './helpers/busybox-image.ts';
+
+type Rawjson = { vertexes?: { name: string; cached?: boolean; started?: string; completed?: string }[] };
+
+/** Names of vertices that ran (completed, not cached) in a rawjson stream; internal local loads excluded. */
+function executed(stderr: string): string[] {
+  const ran = new Set<string>();
+  for (const line of stderr.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const ev = JSON.parse(line) as Rawjson;
+    for (const v of ev.vertexes ?? []) if (v.completed && !v.cached && !v.name.startsWith('[internal]')) ran.add(v.name);
+  }
+  return [...ran];
+}
+
+test('the example builds, passes skopeo and umoci, and rebuilds from cache', async () => {
+  const store = await tempDir('store');
+  const out = await tempDir('out');
+  await fs.copyFile('/bin/busybox', path.join(ROOT, 'examples', 'busybox'));
+  const pipe = `df-parse examples/Dockerfile --context examples --store ${store} | llb-solve --store ${store} --progress rawjson | export-oci --dest ${out}/example.tar`;
+  // a fixed SOURCE_DATE_EPOCH makes timestamps, and so the digest, repeatable
+  const env = { SOURCE_DATE_EPOCH: '1700000000' };
+  const first = await sh(pipe, { env });
+  assert.is(first.code, 0, first.stderr);
+  assert.match(first.stdout.toString(), /^sha256:[0-9a-f]{64}\n$/);
+  assert.ok(executed(first.stderr).length >= 5, 'steps ran on the first build');
+  const img = await inspectOciTar(`${out}/example.tar`);
+  assert.equal(img.config.config.Cmd, ['cat', '/srv/greeting.txt']);
+  assert.ok(img.config.config.Env?.includes('GREETING_FILE=/srv/greeting.txt'));
+  assert.ok('8080/tcp' in (img.config.config.ExposedPorts ?? {}));
+  assert.match(await readRootfsFile(img.rootfs, 'srv/greeting.txt'), /hello from Linux/);
+  const second = await sh(pipe, { env });
+  assert.is(second.code, 0, second.stderr);
+  assert.equal(executed(second.stderr), [], 'nothing executes the second time');
+  assert.is(second.stdout.toString(), first.stdout.toString(), 'same manifest digest');
+});
+
+test('two-stage build FROM a registry image', async () => {
+  const reg = await startRegistry();
+  try {
+    await pushBusybox(reg.host, 'base/busybox:1');
+    const ctx = await tempDir('ctx');
+    const store = await tempDir('store');
+    await fs.writeFile(path.join(ctx, 'msg.txt'), 'from the context\n');
+    await fs.writeFile(path.join(ctx, 'Dockerfile'), [
+      `FROM ${reg.host}/base/busybox:1 AS build`,
+      'WORKDIR /work',
+      'COPY msg.txt .',
+      'RUN cat msg.txt > out.txt && echo built >> out.txt',
+      '',
+      `FROM ${reg.host}/base/busybox:1`,
+      'ENV APP_MODE=production',
+      'COPY --from=build /work/out.txt /app/out.txt',
+      'CMD ["cat", "/app/out.txt"]',
+      '',
+    ].join('\n'));
+    const pipe = `df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress rawjson | export-oci --dest ${ctx}/out.tar`;
+    const first = await sh(pipe, { cwd: ctx });
+    assert.is(first.code, 0, first.stderr);
+    const img = await inspectOciTar(`${ctx}/out.tar`);
+    assert.equal(img.config.config.Cmd, ['cat', '/app/out.txt']);
+    assert.ok(img.config.config.Env?.includes('APP_MODE=production'));
+    assert.is(await readRootfsFile(img.rootfs, 'app/out.txt'), 'from the context\nbuilt\n');
+    assert.ok((await fs.lstat(path.join(img.rootfs, 'bin', 'sh'))).isSymbolicLink(), 'base image files are there');
+    const second = await sh(pipe, { cwd: ctx });
+    assert.is(second.code, 0, second.stderr);
+    assert.equal(executed(second.stderr), []);
+  } finally {
+    await reg.stop();
+  }
+});
+
+test.run();
