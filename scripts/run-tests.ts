@@ -22,8 +22,10 @@ async function findTests(dir: string, out: string[] = []): Promise<string[]> {
 type Outcome = { file: string; runtime: string; passed: number; failed: number; skipped: number; seconds: number; output: string };
 
 function runOne(file: string, runtime: string): Promise<Outcome> {
-  const bin = path.join(root, 'node_modules', '.bin', runtime === 'node' ? 'tsx' : 'deno');
-  const args = runtime === 'node' ? [file] : ['run', '-A', '--quiet', file];
+  // the type check counts as one test: it passes when tsc reports nothing
+  const typecheck = runtime === 'tsc';
+  const bin = path.join(root, 'node_modules', '.bin', typecheck ? 'tsc' : runtime === 'node' ? 'tsx' : 'deno');
+  const args = typecheck ? ['-p', '.'] : runtime === 'node' ? [file] : ['run', '-A', '--quiet', file];
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(bin, args, { cwd: root, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -38,8 +40,8 @@ function runOne(file: string, runtime: string): Promise<Outcome> {
         const all = [...plain.matchAll(new RegExp(`${label}:\\s+(\\d+)`, 'g'))];
         return all.reduce((s, m) => s + Number(m[1]), 0);
       };
-      const total = num('Total');
-      const passed = num('Passed');
+      const total = typecheck ? 1 : num('Total');
+      const passed = typecheck ? (code === 0 ? 1 : 0) : num('Passed');
       const skipped = num('Skipped');
       let failed = total - passed - skipped;
       if (code !== 0 && failed === 0) failed = 1; // crashed or failed outside a test
@@ -50,7 +52,7 @@ function runOne(file: string, runtime: string): Promise<Outcome> {
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
+  const argv = process.argv.slice(2).filter((a) => a !== '--');
   let runtimes = ['node', 'deno'];
   let jobs = 2;
   const filters: string[] = [];
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
   }
   const files = (await findTests(root)).sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
   const queue = runtimes.flatMap((rt) => files.map((f) => ({ f, rt })));
+  if (filters.length === 0) queue.unshift({ f: 'tsconfig.json', rt: 'tsc' });
   const results: Outcome[] = [];
   const worker = async () => {
     for (let job = queue.shift(); job; job = queue.shift()) {

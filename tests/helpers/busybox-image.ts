@@ -119,7 +119,7 @@ async function packTar(entries: Entry[]): Promise<Uint8Array> {
       size: e.data?.length ?? 0,
     };
     await new Promise<void>((resolve, reject) => {
-      pack.entry(header, e.data ? Buffer.from(e.data) : undefined, (err?: Error | null) => (err ? reject(err) : resolve()));
+      pack.entry(header, e.data ? Buffer.from(e.data) : Buffer.alloc(0), (err?: Error | null) => (err ? reject(err) : resolve()));
     });
   }
   pack.finalize();

@@ -42,14 +42,14 @@ export class BlobStore {
     const tmp = path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
     let size = 0;
-    const counted = async function* (s: AsyncIterable<Uint8Array>) {
+    const counted = async function* (s: Iterable<Uint8Array> | AsyncIterable<Uint8Array>) {
       for await (const chunk of s) {
         hash.update(chunk);
         size += chunk.length;
         yield chunk;
       }
     };
-    const input: AsyncIterable<Uint8Array> =
+    const input: Iterable<Uint8Array> | AsyncIterable<Uint8Array> =
       typeof src === 'string' ? [Buffer.from(src)] : src instanceof Uint8Array ? [src] : src;
     try {
       await pipeline(Readable.from(counted(input)), createWriteStream(tmp));

@@ -14,7 +14,7 @@ import { selectPlatform, type ImageIndex } from './registry/platform-select.ts';
 import { short } from './blobs.ts';
 
 export type Manifest = { schemaVersion: number; mediaType?: string; config: Descriptor; layers: Descriptor[] };
-export type ResolvedImage = {
+export type ResolvedBaseImage = {
   /** canonical reference pinned to the platform manifest: name:tag@sha256:... */
   pinned: string;
   ref: ImageRef;
@@ -35,7 +35,7 @@ async function storedManifest(store: Store, digest: string, platform: Platform, 
 }
 
 /** Resolve `refStr` for `platform` to manifest + config, storing both. */
-export async function resolveImage(store: Store, refStr: string, platform: Platform, opts: ImageSourceOptions = {}): Promise<ResolvedImage> {
+export async function resolveImage(store: Store, refStr: string, platform: Platform, opts: ImageSourceOptions = {}): Promise<ResolvedBaseImage> {
   if (refStr.startsWith('oci-layout://')) return resolveLayoutImage(store, refStr, platform);
   const ref = parseReference(refStr);
   const client = opts.client ?? new RegistryClient({ insecureRegistries: opts.insecureRegistries });
@@ -56,7 +56,7 @@ export async function resolveImage(store: Store, refStr: string, platform: Platf
 }
 
 /** `oci-layout://DIR[:tag|@digest]`: an image from an OCI layout directory on this machine. */
-async function resolveLayoutImage(store: Store, refStr: string, platform: Platform): Promise<ResolvedImage> {
+async function resolveLayoutImage(store: Store, refStr: string, platform: Platform): Promise<ResolvedBaseImage> {
   const rest = refStr.slice('oci-layout://'.length);
   const at = rest.lastIndexOf('@');
   const colon = rest.lastIndexOf(':');
@@ -88,7 +88,7 @@ async function resolveLayoutImage(store: Store, refStr: string, platform: Platfo
 }
 
 /** Make every layer of a resolved image present and unpacked; returns them bottom first. */
-export async function ensureImageLayers(store: Store, img: ResolvedImage, opts: ImageSourceOptions = {}): Promise<LayerEntry[]> {
+export async function ensureImageLayers(store: Store, img: ResolvedBaseImage, opts: ImageSourceOptions = {}): Promise<LayerEntry[]> {
   const diffIds = img.config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== img.manifest.layers.length) {
     throw new PipekitError(`image ${img.pinned}: config lists ${diffIds.length} diff ids for ${img.manifest.layers.length} layers`);

@@ -11,3 +11,5 @@ export * from './overlay.ts';
 export * from './atomic.ts';
 export * from './xattr.ts';
 export * from './images.ts';
+export * from './commands.ts';
+export * from './registry/index.ts';

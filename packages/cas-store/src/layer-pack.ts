@@ -23,7 +23,7 @@ async function* walk(root: string, rel = ''): AsyncGenerator<Entry> {
 
 const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 
-function baseHeader(rel: string, st: Stats, mtime?: Date): tarStream.Headers {
+function baseHeader(rel: string, st: Stats, mtime?: Date): Partial<tarStream.Header> & { name: string } {
   return {
     name: rel,
     mode: st.mode & 0o7777,
@@ -40,7 +40,7 @@ export type PackOptions = { /** clamp mtimes (SOURCE_DATE_EPOCH) */ mtime?: Date
 /** Stream the layer tar of `dir`. */
 export function packLayer(dir: string, opts: PackOptions = {}): Readable {
   const pack = tarStream.pack();
-  const put = (h: tarStream.Headers, body?: Uint8Array) =>
+  const put = (h: Partial<tarStream.Header> & { name: string }, body?: Uint8Array) =>
     new Promise<void>((resolve, reject) => pack.entry(h, body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
   const run = async () => {
     const inodes = new Map<string, string>();

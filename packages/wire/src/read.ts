@@ -51,7 +51,7 @@ export async function readGraph(input: AsyncIterable<string | Uint8Array>): Prom
         for (const inp of op.inputs) {
           if (!g.ops.has(inp.digest)) throw new WireFormatError(`op input ${inp.digest} is not defined on an earlier line`);
         }
-        const meta = (v.meta ?? {}) as OpRecord['meta'];
+        const meta = (v.meta ?? {}) as Partial<OpRecord['meta']>;
         g.ops.set(digest, { v: 1, type: 'op', digest, op, meta: { name: '', stage: '', command: '', locations: [], ignoreCache: false, ...meta } });
       } else {
         const input = v.input as ResultRecord['input'];

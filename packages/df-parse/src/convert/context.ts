@@ -1,7 +1,7 @@
 // Shared conversion context: the parsed file, the graph being built, argument
 // scopes, base-image resolution (memoised) and located errors.
 import path from 'node:path';
-import { resolveImage, type ResolvedImage, type Store } from '@pipekit/cas-store';
+import { resolveImage, type ResolvedBaseImage, type Store } from '@pipekit/cas-store';
 import { formatPlatform, type Input, type Platform, type SourceLocation } from '@pipekit/wire';
 import type { Node } from '../parser/index.ts';
 import { ShellLex } from '../shell/index.ts';
@@ -35,7 +35,7 @@ export class Conv {
   /** converts a stage on first use (set by the converter) */
   stageState: (index: number) => Promise<StageState> = () => Promise.reject(new Error('no stages'));
   usedArgs = new Set<string>();
-  private images = new Map<string, Promise<ResolvedImage>>();
+  private images = new Map<string, Promise<ResolvedBaseImage>>();
   private local?: Input;
 
   constructor(opts: ConvertOptions, escape: string) {
@@ -55,7 +55,7 @@ export class Conv {
     return [{ file: this.opts.file, startLine: n.startLine, startColumn: 1, endLine: n.endLine, endColumn: 1 }];
   }
 
-  image(ref: string, platform: Platform, n: Node): Promise<ResolvedImage> {
+  image(ref: string, platform: Platform, n: Node): Promise<ResolvedBaseImage> {
     const key = `${ref}|${formatPlatform(platform)}`;
     let p = this.images.get(key);
     if (!p) {

@@ -104,12 +104,12 @@ export async function convertDockerfile(opts: ConvertOptions): Promise<ConvertRe
       conv.globalArgs.set(name, value);
     }
   }
-  let target = stages[stages.length - 1];
+  let target: Stage = stages[stages.length - 1];
   if (opts.target) {
     const t = stages.find((s) => s.name === opts.target?.toLowerCase());
     if (!t) {
       const names = stages.map((s) => s.name).filter(Boolean);
-      conv.fail(undefined, `target stage ${JSON.stringify(opts.target)} could not be found${names.length ? ` (stages: ${names.join(', ')})` : ''}`);
+      return conv.fail(undefined, `target stage ${JSON.stringify(opts.target)} could not be found${names.length ? ` (stages: ${names.join(', ')})` : ''}`);
     }
     target = t;
   }

@@ -3,17 +3,17 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { canonicalDigest, NotFoundError, PipekitError, type SourceOp } from '@pipekit/wire';
-import { ensureImageLayers, resolveImage, type ResolvedImage } from '@pipekit/cas-store';
+import { ensureImageLayers, resolveImage, type ResolvedBaseImage } from '@pipekit/cas-store';
 import type { OpHandler, SolveContext, Vertex } from '../context.ts';
 
-const resolved = new WeakMap<Vertex, Promise<ResolvedImage>>();
+const resolved = new WeakMap<Vertex, Promise<ResolvedBaseImage>>();
 
 function imageRef(src: SourceOp): string {
   if (src.identifier.startsWith('docker-image://')) return src.identifier.slice('docker-image://'.length);
   return src.identifier;
 }
 
-function resolveOnce(ctx: SolveContext, v: Vertex): Promise<ResolvedImage> {
+function resolveOnce(ctx: SolveContext, v: Vertex): Promise<ResolvedBaseImage> {
   let p = resolved.get(v);
   if (!p) {
     const platform = v.rec.op.platform ?? ctx.hostPlatform;
