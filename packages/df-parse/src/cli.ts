@@ -23,6 +23,7 @@ await runCli('df-parse', async () => {
     .option('platform', { type: 'string', describe: 'target platform, e.g. linux/amd64 (default: this machine)' })
     .option('store', { type: 'string', describe: 'store directory for base-image metadata' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'registry host reached over plain HTTP' })
+    .parserConfiguration({ 'boolean-negation': false })
     .strictOptions()
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);

@@ -14,6 +14,7 @@ await runCli('export-oci', async () => {
     .option('output', { alias: 'o', type: 'string', describe: 'buildx form: type=oci,dest=out.tar[,name=REF]' })
     .option('store', { type: 'string', describe: 'store directory (default: the one named in the records)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress on stderr' })
+    .parserConfiguration({ 'boolean-negation': false })
     .strictOptions()
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);

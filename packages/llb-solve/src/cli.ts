@@ -18,6 +18,7 @@ await runCli('llb-solve', async () => {
     .option('no-cache-filter', { type: 'string', array: true, describe: 'stages that do not use the cache' })
     .option('allow', { type: 'string', array: true, describe: 'entitlements: network.host, security.insecure' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'registry host reached over plain HTTP' })
+    .parserConfiguration({ 'boolean-negation': false })
     .strictOptions()
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);

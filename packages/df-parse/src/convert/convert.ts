@@ -75,7 +75,7 @@ async function convertStage(conv: Conv, stage: Stage): Promise<StageState> {
   st.name = stage.name;
   st.index = stage.index;
   for (const node of stage.body) {
-    if (node.value === 'run') dispatchRun(conv, st, node, namer);
+    if (node.value === 'run') await dispatchRun(conv, st, node, namer);
     else if (node.value === 'copy' || node.value === 'add') await dispatchCopy(conv, st, node, namer, node.value === 'add');
     else dispatchMeta(conv, st, node, namer);
   }

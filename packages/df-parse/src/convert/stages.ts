@@ -1,6 +1,6 @@
-// Splits the instruction list into global ARGs and stages, and finds which
-// stages the target needs (its base chain and COPY --from / --mount from= deps):
-// unreachable stages are never converted, so they add no ops.
+// Splits the instruction list into global ARGs and stages and finds stages by
+// name or index. (Stages are converted lazily from the target, so stages it
+// does not need add no ops.)
 import type { Node } from '../parser/index.ts';
 
 export type Stage = { name: string; index: number; from: Node; body: Node[] };
@@ -34,19 +34,4 @@ export function findStage(stages: Stage[], name: string, before: number): Stage 
   if (byName) return byName;
   if (/^\d+$/.test(name) && Number(name) < before) return stages[Number(name)];
   return undefined;
-}
-
-/** `--from=` values used by a stage's instructions. */
-export function fromRefs(stage: Stage): string[] {
-  const out: string[] = [];
-  for (const n of stage.body) {
-    for (const f of n.flags) {
-      const m = /^--from=(.*)$/.exec(f);
-      if (m && (n.value === 'copy' || n.value === 'add')) out.push(m[1]);
-      const mm = /^--mount=(.*)$/.exec(f);
-      const fromIn = mm && /(?:^|,)from=([^,]+)/.exec(mm[1]);
-      if (fromIn) out.push(fromIn[1]);
-    }
-  }
-  return out;
 }

@@ -29,7 +29,10 @@ export type Node = {
   original: string;
   /** `--flag[=value]` tokens, quotes and escapes resolved */
   flags: string[];
-  /** 1-based physical lines, inclusive; 0 on argument nodes */
+  /**
+   * 1-based physical lines, inclusive, including skipped comment/blank lines and
+   * heredoc bodies; 0 on argument nodes. ONBUILD's `sub` copies its parent's lines.
+   */
   startLine: number;
   endLine: number;
   /** ONBUILD's nested instruction */
