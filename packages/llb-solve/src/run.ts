@@ -24,7 +24,10 @@ export type SolveCommand = {
 export async function runSolve(cmd: SolveCommand): Promise<ImageRecord[]> {
   const graph = await readGraph(cmd.input);
   const store = await Store.open(cmd.store);
-  const renderer = createRenderer(cmd.progress ?? process.env.BUILDKIT_PROGRESS, cmd.writeErr, cmd.stderrIsTty);
+  const renderer = createRenderer(cmd.progress ?? process.env.BUILDKIT_PROGRESS, cmd.writeErr, cmd.stderrIsTty, {
+    rows: () => process.stderr.rows || 24,
+    cols: () => process.stderr.columns || 80,
+  });
   const progress = new Progress(renderer);
   const abort = new AbortController();
   const onSignal = () => abort.abort();

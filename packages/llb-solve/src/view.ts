@@ -58,3 +58,44 @@ export async function mountWritable(store: Store, ref: Ref): Promise<RwMount> {
     },
   };
 }
+
+/** A view kept open until close(): for mounts that live as long as a step. */
+export async function openView(store: Store, ref: Ref): Promise<{ root: string; close: () => Promise<void> }> {
+  let release: () => void = () => {};
+  let ready: (root: string) => void = () => {};
+  const rootP = new Promise<string>((r) => (ready = r));
+  const held = withView(store, ref, (root) => new Promise<void>((r) => {
+    release = r;
+    ready(root);
+  }));
+  const root = await Promise.race([rootP, held.then(() => '')]);
+  return {
+    root,
+    close: async () => {
+      release();
+      await held;
+    },
+  };
+}
+
+/** A writable overlay over `ref` whose changes are thrown away on close (rw bind mounts). */
+export async function openScratchOverlay(store: Store, ref: Ref): Promise<{ root: string; close: () => Promise<void> }> {
+  const upper = await store.tempDir('rw-upper');
+  const work = await store.tempDir('rw-work');
+  const root = await store.tempDir('rw-root');
+  // a local directory is used as an absolute lowerdir; layers by snapshot id
+  const layers = ref.kind === 'dir' ? [ref.dir] : ref.layers.map((l) => l.snapshot as string);
+  try {
+    await mountOverlay(store.snapshots, { layers, upper: { dir: upper, work }, target: root });
+  } catch (err) {
+    for (const d of [upper, work, root]) await fs.rm(d, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    root,
+    close: async () => {
+      await unmount(root);
+      for (const d of [upper, work, root]) await fs.rm(d, { recursive: true, force: true });
+    },
+  };
+}

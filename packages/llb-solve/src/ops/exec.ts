@@ -1,13 +1,14 @@
 // Exec ops (RUN): the root mount is a writable overlay over the input layers, the
 // process runs under runc, and the overlay's upper dir becomes the new layer.
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BuildError, PipekitError, canonicalDigest, type ExecOp, type Mount } from '@pipekit/wire';
 import { commitSnapshot } from '@pipekit/cas-store';
 import type { OpHandler, SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type Ref } from '../refs.ts';
-import { mountWritable, withView } from '../view.ts';
+import { mountWritable, openScratchOverlay, openView } from '../view.ts';
+import { acquireCacheMount } from '../exec/cache-mounts.ts';
+import { contentHash } from '../fs/contenthash.ts';
 import { resolveInRoot } from '../fs/resolve.ts';
 import { resolveUser } from '../fs/user.ts';
 import { buildSpec, hostsFile, withDefaultPath, type OciMount } from '../exec/spec.ts';
@@ -23,49 +24,67 @@ function describe(args: string[]): string {
 /** Mount the non-root mounts; returns OCI mounts and a cleanup. Views stay mounted until cleanup. */
 async function extraMounts(ctx: SolveContext, v: Vertex, mounts: Mount[]): Promise<{ oci: OciMount[]; cleanup: () => Promise<void> }> {
   const oci: OciMount[] = [];
-  const releases: (() => void)[] = [];
-  const waits: Promise<unknown>[] = [];
-  for (const m of mounts) {
-    if (m.dest === '/') continue;
-    if (m.type === 'tmpfs') {
-      const size = m.tmpfs?.size ? [`size=${m.tmpfs.size}`] : [];
-      oci.push({ destination: m.dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', ...size] });
-    } else if (m.type === 'cache') {
-      const id = m.cache?.id || m.dest;
-      const dir = path.join(ctx.store.dir, 'cachemounts', createHash('sha256').update(id).digest('hex').slice(0, 16));
-      await fs.mkdir(dir, { recursive: true });
-      oci.push({ destination: m.dest, type: 'bind', source: dir, options: ['rbind', m.readonly ? 'ro' : 'rw'] });
-    } else if (m.type === 'bind') {
-      const ref: Ref = m.input >= 0 ? v.inputs[m.input] : EMPTY;
-      // keep the view mounted until the step ends
-      const ready = new Promise<string>((resolveRoot) => {
-        waits.push(
-          withView(ctx.store, ref, (root) => new Promise<void>((release) => {
-            resolveRoot(root);
-            releases.push(release);
-          })),
-        );
-      });
-      const root = await ready;
-      const src = m.selector ? await resolveInRoot(root, m.selector) : root;
-      oci.push({ destination: m.dest, type: 'bind', source: src, options: ['rbind', 'ro'] });
-    } else {
-      throw new PipekitError(`mount type ${m.type} at ${m.dest} needs secret-agent, which this build was not given`);
-    }
-  }
-  return {
-    oci,
-    cleanup: async () => {
-      for (const r of releases) r();
-      await Promise.allSettled(waits);
-    },
+  const closers: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
   };
+  try {
+    for (const m of mounts) {
+      if (m.dest === '/') continue;
+      const ref: Ref = m.input >= 0 ? v.inputs[m.input] : EMPTY;
+      if (m.type === 'tmpfs') {
+        const size = m.tmpfs?.size ? [`size=${m.tmpfs.size}`] : [];
+        oci.push({ destination: m.dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', ...size] });
+      } else if (m.type === 'cache') {
+        let seedFrom: string | undefined;
+        if (m.input >= 0) {
+          const view = await openView(ctx.store, ref);
+          closers.push(view.close);
+          seedFrom = m.selector ? await resolveInRoot(view.root, m.selector) : view.root;
+        }
+        const handle = await acquireCacheMount(ctx.store, m, seedFrom, ctx.signal);
+        closers.push(handle.release);
+        oci.push({ destination: m.dest, type: 'bind', source: handle.dir, options: ['rbind', m.readonly ? 'ro' : 'rw'] });
+      } else if (m.type === 'bind') {
+        // writes to a read-write bind land in a throwaway upper dir
+        const view = m.readonly ? await openView(ctx.store, ref) : await openScratchOverlay(ctx.store, ref);
+        closers.push(view.close);
+        const src = m.selector ? await resolveInRoot(view.root, m.selector) : view.root;
+        oci.push({ destination: m.dest, type: 'bind', source: src, options: ['rbind', m.readonly ? 'ro' : 'rw'] });
+      } else {
+        throw new PipekitError(`mount type ${m.type} at ${m.dest} needs secret-agent, which this build was not given`);
+      }
+    }
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  return { oci, cleanup };
+}
+
+/** The exec op with what its bind mounts read from local directories hashed in (their keys are random). */
+async function bindContent(ctx: SolveContext, v: Vertex, e: ExecOp): Promise<(string | null)[]> {
+  const out: (string | null)[] = [];
+  for (const m of e.mounts) {
+    const ref = m.input >= 0 ? v.inputs[m.input] : undefined;
+    if (m.type === 'bind' && m.dest !== '/' && ref?.kind === 'dir') {
+      out.push(await contentHash(ref.dir, m.selector || '/', { ignoreOwner: true, followSymlink: true }));
+    } else out.push(null);
+  }
+  return out;
 }
 
 export const execHandler: OpHandler = {
   cacheable: true,
-  async cacheKey(_ctx, v) {
-    return canonicalDigest({ kind: 'exec.v1', exec: v.rec.op.exec, platform: v.rec.op.platform, inputs: v.inputKeys });
+  async cacheKey(ctx, v) {
+    const e = v.rec.op.exec as ExecOp;
+    const content = await bindContent(ctx, v, e);
+    // inputs only read through local bind mounts count by content, not by their (random) key
+    const localOnly = new Set(e.mounts.filter((m, i) => content[i] !== null).map((m) => m.input));
+    const inputs = v.inputKeys.map((k, i) => (localOnly.has(i) ? null : k));
+    // cache mount ids and sharing never change what a step means (as in BuildKit)
+    const mounts = e.mounts.map((m) => (m.type === 'cache' ? { ...m, cache: null } : m));
+    return canonicalDigest({ kind: 'exec.v1', exec: { ...e, mounts }, platform: v.rec.op.platform, inputs, content });
   },
   async run(ctx, v) {
     const e = v.rec.op.exec as ExecOp;

@@ -1,7 +1,9 @@
 // Picks the renderer for --progress / BUILDKIT_PROGRESS.
+import process from 'node:process';
 import { UsageError } from '@pipekit/wire';
 import type { Renderer, SolveStatus } from './events.ts';
 import { PlainRenderer } from './plain.ts';
+import { TtyRenderer } from './tty.ts';
 
 export const PROGRESS_MODES = ['auto', 'tty', 'plain', 'rawjson', 'quiet'] as const;
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
@@ -22,12 +24,21 @@ class QuietRenderer implements Renderer {
   close(): void {}
 }
 
-export function createRenderer(mode: string | undefined, write: (s: string) => void, isTty: boolean): Renderer {
+export type Terminal = { rows: () => number; cols: () => number };
+
+export function createRenderer(mode: string | undefined, write: (s: string) => void, isTty: boolean, term?: Terminal): Renderer {
   const m = (mode || 'auto') as ProgressMode;
   if (!PROGRESS_MODES.includes(m)) throw new UsageError(`unknown progress mode ${JSON.stringify(mode)}: expected ${PROGRESS_MODES.join('|')}`);
   if (m === 'rawjson') return new RawJsonRenderer(write);
   if (m === 'quiet') return new QuietRenderer();
   if (m === 'tty' && !isTty) throw new UsageError('--progress tty needs a terminal on stderr');
-  // the live tty view is not built yet: a terminal gets the plain stream too
+  if ((m === 'tty' || m === 'auto') && isTty) {
+    return new TtyRenderer({
+      write,
+      rows: term?.rows ?? (() => 24),
+      cols: term?.cols ?? (() => 80),
+      color: !process.env.NO_COLOR,
+    });
+  }
   return new PlainRenderer(write);
 }
