@@ -16,6 +16,7 @@ await runCli('llb-solve', async () => {
     .option('max-parallelism', { type: 'number', default: os.cpus().length, describe: 'steps that run at once' })
     .option('no-cache', { type: 'boolean', default: false, describe: 'do not use the cache' })
     .option('no-cache-filter', { type: 'string', array: true, describe: 'stages that do not use the cache' })
+    .option('explain', { type: 'boolean', default: false, describe: 'say why each step missed the cache' })
     .option('allow', { type: 'string', array: true, describe: 'entitlements: network.host, security.insecure' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'registry host reached over plain HTTP' })
     .parserConfiguration({ 'boolean-negation': false })
@@ -33,6 +34,7 @@ await runCli('llb-solve', async () => {
     maxParallelism: argv['max-parallelism'],
     noCache: argv['no-cache'],
     noCacheFilter: list(argv['no-cache-filter']),
+    explain: argv.explain,
     allow: list(argv.allow),
     insecureRegistries: list(argv['insecure-registry']),
     writeOut: writeStdout,

@@ -25,7 +25,7 @@ export type Vertex = {
 
 export type OpHandler = {
   /** content-aware cache key; may read input contents */
-  cacheKey(ctx: SolveContext, v: Vertex): Promise<string>;
+  cacheKey(ctx: SolveContext, v: Vertex, files?: Map<string, string>): Promise<string>;
   run(ctx: SolveContext, v: Vertex): Promise<Ref[]>;
   /** results that are not layers (local dirs) are never cached */
   cacheable: boolean;

@@ -5,3 +5,4 @@ export * from './progress/events.ts';
 export * from './progress/renderers.ts';
 export * from './progress/plain.ts';
 export * from './progress/tty.ts';
+export * from './explain.ts';

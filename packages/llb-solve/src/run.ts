@@ -14,6 +14,8 @@ export type SolveCommand = {
   maxParallelism?: number;
   noCache?: boolean;
   noCacheFilter?: string[];
+  /** print why steps missed the cache */
+  explain?: boolean;
   allow?: string[];
   insecureRegistries?: string[];
   writeOut: (s: string) => Promise<void>;
@@ -27,7 +29,7 @@ export async function runSolve(cmd: SolveCommand): Promise<ImageRecord[]> {
   const renderer = createRenderer(cmd.progress ?? process.env.BUILDKIT_PROGRESS, cmd.writeErr, cmd.stderrIsTty, {
     rows: () => process.stderr.rows || 24,
     cols: () => process.stderr.columns || 80,
-  });
+  }, { explain: cmd.explain });
   const progress = new Progress(renderer);
   const abort = new AbortController();
   const onSignal = () => abort.abort();

@@ -1,7 +1,7 @@
 // The solver: every vertex is solved once (memoised by digest), inputs first and
 // concurrently; a vertex whose content-aware cache key has a record is CACHED,
 // otherwise it runs within the --max-parallelism budget.
-import { opKind, BuildError, type Graph, type ImageRecord, type OpKind, type OpRecord, type Platform, type ResultRecord } from '@pipekit/wire';
+import { canonicalDigest, opKind, BuildError, type Graph, type ImageRecord, type OpKind, type OpRecord, type Platform, type ResultRecord } from '@pipekit/wire';
 import type { Store } from '@pipekit/cas-store';
 import type { OpHandler, SolveContext, Vertex } from './context.ts';
 import type { Progress } from './progress/events.ts';
@@ -10,10 +10,11 @@ import { Semaphore } from './semaphore.ts';
 import { StepError } from './step-error.ts';
 import { execHandler } from './ops/exec.ts';
 import { fileHandler } from './ops/file.ts';
-import { sourceHandler } from './ops/source.ts';
+import { isLocalSource, sourceHandler } from './ops/source.ts';
 import { diffHandler, mergeHandler } from './ops/merge.ts';
 import { loadCached, storeCached } from './cache.ts';
 import { toImageRecord } from './result.ts';
+import { explainMiss, rememberStep, type KeyParts } from './explain.ts';
 
 const HANDLERS: Record<OpKind, OpHandler> = {
   source: sourceHandler,
@@ -90,19 +91,33 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     };
     if (ctx.signal.aborted) throw new BuildError('canceled');
     try {
-      const key = await handler.cacheKey(ctx, v);
+      // a local directory is read fresh every build: nothing to cache or explain
+      const cacheable = handler.cacheable && !isLocalSource(v);
+      const files = new Map<string, string>();
+      const key = await handler.cacheKey(ctx, v, files);
       const ignore = opts.noCache || rec.meta.ignoreCache || (opts.noCacheFilter ?? []).includes(rec.meta.stage);
-      if (handler.cacheable && !ignore) {
+      if (cacheable && !ignore) {
         const hit = await loadCached(ctx.store, key);
         if (hit) {
           ctx.progress.cached(digest, name, inputs);
           return { key, outputs: hit };
         }
       }
+      const parts: KeyParts = {
+        definition: canonicalDigest({ ...rec.op, inputs: [] }),
+        // a local directory's key is random; what is read from it is in `files`
+        inputs: rec.op.inputs.map((i, n) => ({ name: vertexName(graph.ops.get(i.digest) as OpRecord), key: v.inputs[n].kind === 'dir' ? 'local' : v.inputKeys[n] })),
+        files: Object.fromEntries(files),
+      };
+      const reason = cacheable ? await explainMiss(ctx.store, rec, parts, { noCache: ignore }) : '';
       return await sem.run(async () => {
         ctx.progress.start(digest, name, inputs);
+        if (reason) ctx.progress.explain(digest, reason);
         const outputs = await handler.run(ctx, v);
-        if (handler.cacheable) await storeCached(ctx.store, key, outputs, name);
+        if (cacheable) {
+          await storeCached(ctx.store, key, outputs, name);
+          await rememberStep(ctx.store, rec, key, parts);
+        }
         ctx.progress.done(digest);
         return { key, outputs };
       });

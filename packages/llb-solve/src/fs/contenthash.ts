@@ -8,7 +8,14 @@ import { NotFoundError } from '@pipekit/wire';
 import { expandGlob, hasMeta } from './glob.ts';
 import { resolveInRoot } from './resolve.ts';
 
-export type HashOptions = { followSymlink?: boolean; allowWildcard?: boolean; /** uid/gid do not matter (local context) */ ignoreOwner?: boolean };
+export type HashOptions = {
+  followSymlink?: boolean;
+  allowWildcard?: boolean;
+  /** uid/gid do not matter (local context) */
+  ignoreOwner?: boolean;
+  /** filled with each entry's own record hash, keyed by path (to explain cache misses) */
+  collect?: Map<string, string>;
+};
 
 async function fileDigest(abs: string): Promise<string> {
   const h = createHash('sha256');
@@ -21,13 +28,17 @@ async function hashTree(h: ReturnType<typeof createHash>, abs: string, rel: stri
   if (!st) throw new NotFoundError(`${JSON.stringify(rel)}: not found`);
   const owner = opts.ignoreOwner ? '0:0' : `${st.uid}:${st.gid}`;
   const mode = (st.mode & 0o7777).toString(8);
-  if (st.isSymbolicLink()) h.update(`L ${rel} ${mode} ${owner} ${await fs.readlink(abs)}\0`);
-  else if (st.isFile()) h.update(`F ${rel} ${mode} ${owner} ${st.size} ${await fileDigest(abs)}\0`);
+  const put = (record: string) => {
+    h.update(record);
+    opts.collect?.set(rel, createHash('sha256').update(record).digest('hex').slice(0, 16));
+  };
+  if (st.isSymbolicLink()) put(`L ${rel} ${mode} ${owner} ${await fs.readlink(abs)}\0`);
+  else if (st.isFile()) put(`F ${rel} ${mode} ${owner} ${st.size} ${await fileDigest(abs)}\0`);
   else if (st.isDirectory()) {
-    h.update(`D ${rel} ${mode} ${owner}\0`);
+    put(`D ${rel} ${mode} ${owner}\0`);
     const names = (await fs.readdir(abs)).sort();
     for (const n of names) await hashTree(h, path.join(abs, n), `${rel}/${n}`, opts);
-  } else h.update(`O ${rel} ${mode} ${owner} ${st.rdev}\0`);
+  } else put(`O ${rel} ${mode} ${owner} ${st.rdev}\0`);
 }
 
 /** sha256 over the selected path (a wildcard pattern expands to all matches) inside root. */

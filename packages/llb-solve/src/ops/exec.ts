@@ -63,12 +63,12 @@ async function extraMounts(ctx: SolveContext, v: Vertex, mounts: Mount[]): Promi
 }
 
 /** The exec op with what its bind mounts read from local directories hashed in (their keys are random). */
-async function bindContent(ctx: SolveContext, v: Vertex, e: ExecOp): Promise<(string | null)[]> {
+async function bindContent(ctx: SolveContext, v: Vertex, e: ExecOp, files?: Map<string, string>): Promise<(string | null)[]> {
   const out: (string | null)[] = [];
   for (const m of e.mounts) {
     const ref = m.input >= 0 ? v.inputs[m.input] : undefined;
     if (m.type === 'bind' && m.dest !== '/' && ref?.kind === 'dir') {
-      out.push(await contentHash(ref.dir, m.selector || '/', { ignoreOwner: true, followSymlink: true }));
+      out.push(await contentHash(ref.dir, m.selector || '/', { ignoreOwner: true, followSymlink: true, collect: files }));
     } else out.push(null);
   }
   return out;
@@ -76,9 +76,9 @@ async function bindContent(ctx: SolveContext, v: Vertex, e: ExecOp): Promise<(st
 
 export const execHandler: OpHandler = {
   cacheable: true,
-  async cacheKey(ctx, v) {
+  async cacheKey(ctx, v, files) {
     const e = v.rec.op.exec as ExecOp;
-    const content = await bindContent(ctx, v, e);
+    const content = await bindContent(ctx, v, e, files);
     // inputs only read through local bind mounts count by content, not by their (random) key
     const localOnly = new Set(e.mounts.filter((m, i) => content[i] !== null).map((m) => m.input));
     const inputs = v.inputKeys.map((k, i) => (localOnly.has(i) ? null : k));

@@ -81,7 +81,7 @@ async function applyAction(ctx: SolveContext, root: string, a: FileAction, v: Ve
 
 export const fileHandler: OpHandler = {
   cacheable: true,
-  async cacheKey(ctx, v) {
+  async cacheKey(ctx, v, files) {
     const f = v.rec.op.file as FileOp;
     checkChain(f, v.inputs.length);
     // a copy's source input counts only by the content it reads
@@ -94,7 +94,7 @@ export const fileHandler: OpHandler = {
         const ref = v.inputs[a.secondaryInput];
         content.push(
           await withView(ctx.store, ref, (root) =>
-            contentHash(root, c.src, { followSymlink: c.followSymlink, allowWildcard: c.allowWildcard, ignoreOwner: ref.kind === 'dir' }),
+            contentHash(root, c.src, { followSymlink: c.followSymlink, allowWildcard: c.allowWildcard, ignoreOwner: ref.kind === 'dir', collect: files }),
           ).catch((err) => {
             if (c.allowWildcard && c.allowEmptyWildcard && /not found/.test(String(err))) return 'empty';
             throw err;

@@ -8,6 +8,8 @@ export type VertexEvent = {
   completed?: string;
   cached?: boolean;
   error?: string;
+  /** why the step missed the cache (pipekit extension) */
+  reason?: string;
 };
 export type LogEvent = { vertex: string; stream: 1 | 2; data: string /* base64 */; timestamp: string };
 export type StatusEvent = { id: string; vertex: string; name: string; current: number; total?: number; timestamp: string; started?: string; completed?: string };
@@ -60,6 +62,11 @@ export class Progress {
 
   fail(digest: string, err: string): void {
     this.emit(digest, { completed: new Date().toISOString(), error: this.redact(err) });
+  }
+
+  /** Say why a step missed the cache. */
+  explain(digest: string, reason: string): void {
+    this.emit(digest, { reason: this.redact(reason) });
   }
 
   log(digest: string, stream: 1 | 2, data: Uint8Array): void {

@@ -10,8 +10,10 @@ export class PlainRenderer implements Renderer {
   private next = 1;
   private current = '';
   private failed: State[] = [];
-  constructor(write: (s: string) => void) {
+  private explain: boolean;
+  constructor(write: (s: string) => void, opts: { explain?: boolean } = {}) {
     this.write = write;
+    this.explain = opts.explain ?? false;
   }
 
   private state(v: { digest: string; name?: string }): State {
@@ -36,6 +38,10 @@ export class PlainRenderer implements Renderer {
     if (!v.started && !v.cached) return;
     const st = this.state(v);
     if (v.started) st.start = Date.parse(v.started) || st.start;
+    if (this.explain && v.reason && !v.completed) {
+      this.header(v.digest, st);
+      this.write(`#${st.n} cache miss: ${v.reason}\n`);
+    }
     if (!v.completed || st.printedDone) return;
     this.header(v.digest, st);
     for (const [stream, rest] of st.partial) if (rest) this.logLine(st, rest), st.partial.set(stream, '');

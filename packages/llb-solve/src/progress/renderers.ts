@@ -26,7 +26,7 @@ class QuietRenderer implements Renderer {
 
 export type Terminal = { rows: () => number; cols: () => number };
 
-export function createRenderer(mode: string | undefined, write: (s: string) => void, isTty: boolean, term?: Terminal): Renderer {
+export function createRenderer(mode: string | undefined, write: (s: string) => void, isTty: boolean, term?: Terminal, opts: { explain?: boolean } = {}): Renderer {
   const m = (mode || 'auto') as ProgressMode;
   if (!PROGRESS_MODES.includes(m)) throw new UsageError(`unknown progress mode ${JSON.stringify(mode)}: expected ${PROGRESS_MODES.join('|')}`);
   if (m === 'rawjson') return new RawJsonRenderer(write);
@@ -40,5 +40,5 @@ export function createRenderer(mode: string | undefined, write: (s: string) => v
       color: !process.env.NO_COLOR,
     });
   }
-  return new PlainRenderer(write);
+  return new PlainRenderer(write, opts);
 }

@@ -1,0 +1,60 @@
+// Why did a step miss the cache? Each step that runs leaves a note keyed by its
+// identity (stage + instruction); the next build compares its own key parts with
+// that note and names what changed: an input step, a file, or the step itself.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
+import type { OpRecord } from '@pipekit/wire';
+
+export type KeyParts = {
+  /** the op without its inputs: what the step itself says */
+  definition: string;
+  /** each input's display name and cache key */
+  inputs: { name: string; key: string }[];
+  /** per-path record hashes of the files the step reads by content */
+  files: Record<string, string>;
+};
+
+type Note = KeyParts & { key: string; at: string };
+
+const MAX_FILES = 20000;
+
+export function stepIdentity(rec: OpRecord): string {
+  // "[build 2/4] RUN make" -> "build RUN make": positions shift when lines are added
+  const name = rec.meta.name.replace(/^\[([^\]]*?)\s*\d+\/\d+\]\s*/, '$1 ');
+  return createHash('sha256').update(`${rec.meta.stage}\0${name || rec.digest}`).digest('hex').slice(0, 32);
+}
+
+function notePath(store: Store, rec: OpRecord): string {
+  return path.join(store.dir, 'explain', `${stepIdentity(rec)}.json`);
+}
+
+export async function explainMiss(store: Store, rec: OpRecord, parts: KeyParts, opts: { noCache: boolean }): Promise<string> {
+  if (opts.noCache) return 'cache disabled for this step (--no-cache / --no-cache-filter)';
+  const prev = await readJsonMaybe<Note>(notePath(store, rec));
+  if (!prev) return 'no earlier build of this step';
+  const why: string[] = [];
+  if (prev.definition !== parts.definition) why.push('the step itself changed (command, flags, env or mounts)');
+  parts.inputs.forEach((inp, i) => {
+    const old = prev.inputs[i];
+    if (!old) why.push(`new input ${JSON.stringify(inp.name)}`);
+    else if (old.key !== inp.key) why.push(`input ${JSON.stringify(inp.name)} changed`);
+  });
+  const changed: string[] = [];
+  for (const [p, h] of Object.entries(parts.files)) {
+    if (!(p in prev.files)) changed.push(`${p} (added)`);
+    else if (prev.files[p] !== h) changed.push(`${p} (changed)`);
+  }
+  for (const p of Object.keys(prev.files)) if (!(p in parts.files)) changed.push(`${p} (removed)`);
+  if (changed.length) {
+    const shown = changed.slice(0, 5).join(', ');
+    why.push(`files ${shown}${changed.length > 5 ? ` and ${changed.length - 5} more` : ''}`);
+  }
+  if (why.length === 0) return 'the cached result is gone from the store (pruned or never kept)';
+  return why.join('; ');
+}
+
+export async function rememberStep(store: Store, rec: OpRecord, key: string, parts: KeyParts): Promise<void> {
+  const files = Object.keys(parts.files).length > MAX_FILES ? {} : parts.files;
+  await writeJsonAtomic(notePath(store, rec), { ...parts, files, key, at: new Date().toISOString() });
+}
