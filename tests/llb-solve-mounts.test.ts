@@ -1,0 +1,118 @@
+// Black-box: RUN mounts, network modes and content-based cache keys, through
+// the real pipe (df-parse | llb-solve) with runc.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { sh, tempDir } from './helpers/cli.ts';
+import { busyboxContext, executedSteps, vertices } from './helpers/busybox-context.ts';
+
+async function build(ctx: string, store: string, extra = ''): Promise<{ code: number; out: string; err: string }> {
+  const r = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress rawjson ${extra}`, { cwd: ctx });
+  return { code: r.code, out: r.stdout.toString(), err: r.stderr };
+}
+
+/** Output lines a step printed (rawjson logs), decoded. */
+function logs(stderr: string): string {
+  let out = '';
+  for (const line of stderr.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    for (const l of (JSON.parse(line) as { logs?: { data: string }[] }).logs ?? []) out += Buffer.from(l.data, 'base64').toString();
+  }
+  return out;
+}
+
+async function layerFiles(out: string): Promise<string[]> {
+  const img = JSON.parse(out.trim().split('\n').pop() as string) as { store: string; layers: { blob: { digest: string } }[] };
+  const names: string[] = [];
+  for (const l of img.layers) {
+    const r = await sh(`tar -tf ${img.store}/blobs/sha256/${l.blob.digest.slice(7)}`);
+    names.push(...r.stdout.toString().split('\n').filter(Boolean));
+  }
+  return names;
+}
+
+test('a cache mount is reused by the next build and never in a layer', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext('FROM bb\nARG RUNID\nRUN --mount=type=cache,target=/var/cache/app echo $RUNID >> /var/cache/app/log && cat /var/cache/app/log');
+  const first = await build(ctx, store, '');
+  assert.is(first.code, 0, first.err);
+  const r1 = await sh(`df-parse Dockerfile --store ${store} --build-arg RUNID=one | llb-solve --store ${store} --progress rawjson`, { cwd: ctx });
+  const r2 = await sh(`df-parse Dockerfile --store ${store} --build-arg RUNID=two | llb-solve --store ${store} --progress rawjson`, { cwd: ctx });
+  assert.is(r2.code, 0, r2.stderr);
+  assert.match(logs(r2.stderr), /one\ntwo\n/, 'second build sees the first build\'s cache contents');
+  const files = await layerFiles(r2.stdout.toString());
+  assert.not.ok(files.some((f) => f.includes('var/cache/app/log')), 'cache contents are not in any layer');
+  assert.is(r1.code, 0);
+});
+
+async function concurrent(sharing: string): Promise<[string, string]> {
+  const store = await tempDir('store');
+  const mk = (who: string) => busyboxContext(`FROM bb\nRUN --mount=type=cache,target=/c,id=shared-${sharing},sharing=${sharing} echo ${who}-start >> /c/log; sleep 1.5; echo ${who}-end >> /c/log; cat /c/log`);
+  const a = await mk('A');
+  const b = await mk('B');
+  // warm the base so both builds reach the RUN at about the same time
+  await build(a, store);
+  await fs.rm(path.join(store, 'cachemounts'), { recursive: true, force: true });
+  const pa = build(a, store, '--no-cache');
+  await new Promise((r) => setTimeout(r, 300));
+  const pb = build(b, store, '--no-cache');
+  const [ra, rb] = await Promise.all([pa, pb]);
+  assert.is(ra.code, 0, ra.err);
+  assert.is(rb.code, 0, rb.err);
+  return [logs(ra.err), logs(rb.err)];
+}
+
+test('sharing=locked serialises two concurrent builds', async () => {
+  const [, b] = await concurrent('locked');
+  // B waited for A: A's whole run is in the log before B started
+  assert.match(b, /A-start\nA-end\nB-start\nB-end\n/);
+});
+
+test('sharing=private isolates concurrent builds', async () => {
+  const [a, b] = await concurrent('private');
+  assert.not.match(b, /A-/, 'B got its own copy while A held the cache');
+  assert.not.match(a, /B-/);
+});
+
+test('bind mount from a stage, tmpfs, and read-write bind writes are discarded', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext([
+    'FROM bb AS tools',
+    'RUN mkdir /tools && echo tool-v1 > /tools/version',
+    'FROM bb',
+    'RUN --mount=type=bind,from=tools,source=/tools,target=/t --mount=type=tmpfs,target=/scratch --mount=type=bind,target=/ctx,rw \\',
+    '    cat /t/version > /got && echo x > /scratch/f && echo mutated > /ctx/input.txt && mount | grep " /scratch " | grep -q tmpfs',
+  ].join('\n'), { 'input.txt': 'pristine\n' });
+  const r = await build(ctx, store);
+  assert.is(r.code, 0, r.err);
+  const files = await layerFiles(r.out);
+  assert.ok(files.includes('got'));
+  assert.not.ok(files.some((f) => f.startsWith('scratch') || f.startsWith('t/') || f === 't' || f.startsWith('ctx')), `no mount stubs or tmpfs contents in layers: ${files.filter((f) => !f.startsWith('bin/'))}`);
+  assert.is(await fs.readFile(path.join(ctx, 'input.txt'), 'utf8'), 'pristine\n');
+});
+
+test('--network=none leaves only the loopback interface', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext('FROM bb\nRUN --network=none cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "');
+  const r = await build(ctx, store);
+  assert.is(r.code, 0, r.err);
+  assert.is(logs(r.err).trim(), 'lo');
+});
+
+test('touching a file keeps the cache; changing one file re-runs only what reads it', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext('FROM bb\nCOPY a.txt /a.txt\nRUN cat /a.txt > /a.copy\nCOPY b.txt /b.txt\nRUN cat /b.txt > /b.copy', { 'a.txt': 'a\n', 'b.txt': 'b\n' });
+  assert.is((await build(ctx, store)).code, 0);
+  const later = new Date(Date.now() + 5000);
+  await fs.utimes(path.join(ctx, 'a.txt'), later, later);
+  const touched = await build(ctx, store);
+  assert.equal(executedSteps(touched.err), []);
+  await fs.writeFile(path.join(ctx, 'b.txt'), 'B\n');
+  const changed = await build(ctx, store);
+  assert.equal(executedSteps(changed.err), ['[stage-1 2/3] COPY b.txt /b.txt', '[stage-1 3/3] RUN cat /b.txt > /b.copy'].map((s) => s.replace('2/3', '3/4').replace('3/3', '4/4')));
+  const miss = vertices(changed.err).get('[stage-1 3/4] COPY b.txt /b.txt');
+  assert.match(miss?.reason ?? '', /\/b\.txt \(changed\)/);
+});
+
+test.run();

@@ -1,0 +1,74 @@
+// Black-box: scheduling and progress — independent stages overlap in time,
+// cancellation cleans up, and plain output matches a golden transcript.
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ROOT, sh, tempDir, listFiles } from './helpers/cli.ts';
+import { busyboxContext, vertices } from './helpers/busybox-context.ts';
+
+test('independent stages run at the same time', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext([
+    'FROM bb AS a', 'RUN sleep 1 && echo a > /a',
+    'FROM bb AS b', 'RUN sleep 1 && echo b > /b',
+    'FROM bb', 'COPY --from=a /a /a', 'COPY --from=b /b /b',
+  ].join('\n'));
+  const r = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress rawjson --max-parallelism 2`, { cwd: ctx });
+  assert.is(r.code, 0, r.stderr);
+  const v = vertices(r.stderr);
+  const a = v.get('[a 1/1] RUN sleep 1 && echo a > /a');
+  const b = v.get('[b 1/1] RUN sleep 1 && echo b > /b');
+  assert.ok(a?.started && a.completed && b?.started && b.completed, 'both stages ran');
+  const overlap = Math.min(Date.parse(a.completed), Date.parse(b.completed)) - Math.max(Date.parse(a.started), Date.parse(b.started));
+  assert.ok(overlap > 500, `the two RUN steps overlap by ${overlap} ms`);
+});
+
+test('cancellation stops the container and leaves no mounts or temp files', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext('FROM bb\nRUN echo started && sleep 60');
+  const graph = path.join(ctx, 'graph.ndjson');
+  assert.is((await sh(`df-parse Dockerfile --store ${store} > ${graph}`, { cwd: ctx })).code, 0);
+  const bin = (await sh('command -v llb-solve')).stdout.toString().trim();
+  const child = spawn(bin, ['--store', store, '--progress', 'rawjson', graph], { cwd: ctx, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  await new Promise<void>((resolve) => {
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (err.includes('c3RhcnRlZA')) resolve(); // base64 of "started"
+    });
+  });
+  process.kill(-(child.pid as number), 'SIGINT');
+  const code = await exited;
+  assert.ok(code !== 0, 'exit code says it did not finish');
+  const mounts = await fs.readFile('/proc/self/mounts', 'utf8');
+  assert.not.ok(mounts.includes(store), 'no mounts left');
+  const ps = await sh('runc --root /run/pipekit-runc list -q');
+  assert.is(ps.stdout.toString().trim(), '', 'no containers left');
+  assert.equal(await listFiles(path.join(store, 'tmp')), []);
+  assert.equal(await fs.readdir(path.join(store, 'snapshots', 'tmp')).catch(() => []), []);
+});
+
+/** Mask what changes between runs: durations and log times. */
+function mask(s: string): string {
+  return s.replace(/ DONE \d+\.\ds/g, ' DONE X.Xs').replace(/^(#\d+) \d+\.\d+ /gm, '$1 T ');
+}
+
+test('plain progress matches the golden transcripts', async () => {
+  const fixture = path.join(ROOT, 'tests', 'fixtures', 'plain-progress');
+  const store = await tempDir('store');
+  const ctx = await tempDir('ctx');
+  await fs.copyFile(path.join(fixture, 'Dockerfile'), path.join(ctx, 'Dockerfile'));
+  await fs.copyFile('/bin/busybox', path.join(ctx, 'busybox'));
+  const run = () => sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress plain`, { cwd: ctx });
+  const first = await run();
+  assert.is(first.code, 0, first.stderr);
+  assert.fixture(mask(first.stderr), await fs.readFile(path.join(fixture, 'expected-first'), 'utf8'));
+  const second = await run();
+  assert.fixture(mask(second.stderr), await fs.readFile(path.join(fixture, 'expected-cached'), 'utf8'));
+});
+
+test.run();
