@@ -44,6 +44,7 @@ export async function sh(script: string, opts: { cwd?: string; env?: Record<stri
     child.stderr.on('data', (d: Buffer) => (err += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: err }));
+    child.stdin.on('error', () => undefined); // the command may exit before reading
     child.stdin.end(opts.input ?? '');
   });
 }
