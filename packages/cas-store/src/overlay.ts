@@ -1,8 +1,8 @@
 // overlayfs mounts over snapshot chains. Lowerdirs are passed relative to the
 // snapshot root (mount runs there) so deep chains fit the 4 KiB option limit.
 import { promises as fs } from 'node:fs';
-import { execa } from 'execa';
-import { PipekitError } from '@pipekit/wire';
+import path from 'node:path';
+import { PipekitError, runCommand } from '@pipekit/wire';
 import type { SnapshotStore } from './snapshots.ts';
 
 export type OverlaySpec = {
@@ -13,26 +13,50 @@ export type OverlaySpec = {
   target: string;
 };
 
+/**
+ * overlayfs refuses a lowerdir list that names one directory twice (ELOOP), and
+ * identical layers (an empty RUN diff, say) share one snapshot. Empty layers
+ * change nothing and are dropped; a repeated non-empty one gets its own copy.
+ */
+async function distinctLayers(snaps: SnapshotStore, layers: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const seen = new Map<string, number>();
+  for (const id of layers) {
+    if (path.isAbsolute(id)) {
+      out.push(id);
+      continue;
+    }
+    const entries = await fs.readdir(snaps.dir(id)).catch(() => [] as string[]);
+    if (entries.length === 0) continue;
+    const n = seen.get(id) ?? 0;
+    seen.set(id, n + 1);
+    if (n === 0) out.push(id);
+    else if (out[out.length - 1] === id || out[out.length - 1]?.startsWith(`${id}.`)) continue; // same layer twice in a row: no-op
+    else out.push(await snaps.copyOf(id, n));
+  }
+  return out;
+}
+
 export async function mountOverlay(snaps: SnapshotStore, spec: OverlaySpec): Promise<void> {
   await snaps.emptyDir();
-  const lowers = [...spec.layers].reverse();
+  const lowers = (await distinctLayers(snaps, spec.layers)).reverse();
   // overlay wants one lower with an upper, and two without one
   if (lowers.length === 0) lowers.push('empty');
-  if (!spec.upper && lowers.length === 1) lowers.push('empty');
+  if (!spec.upper && lowers.length === 1) lowers.push('empty2');
   const opts = [`lowerdir=${lowers.join(':')}`];
   if (spec.upper) opts.push(`upperdir=${spec.upper.dir}`, `workdir=${spec.upper.work}`);
   opts.push('index=off');
   await fs.mkdir(spec.target, { recursive: true });
-  const res = await execa('mount', ['-t', 'overlay', 'overlay', '-o', opts.join(','), spec.target], { cwd: snaps.root, reject: false });
-  if (res.exitCode !== 0) {
-    throw new PipekitError(`cannot mount overlay at ${spec.target}: ${String(res.stderr).trim() || `exit ${res.exitCode}`}`);
+  const res = await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', opts.join(','), spec.target], { cwd: snaps.root });
+  if (res.code !== 0) {
+    throw new PipekitError(`cannot mount overlay at ${spec.target}: ${res.stderr.trim() || `exit ${res.code}`}`);
   }
 }
 
 export async function unmount(target: string): Promise<void> {
-  const res = await execa('umount', [target], { reject: false });
-  if (res.exitCode !== 0) {
+  const res = await runCommand('umount', [target]);
+  if (res.code !== 0) {
     // a process may still hold it briefly; detach rather than leak the mount
-    await execa('umount', ['-l', target], { reject: false });
+    await runCommand('umount', ['-l', target]);
   }
 }

@@ -51,6 +51,7 @@ export async function runSolve(cmd: SolveCommand): Promise<ImageRecord[]> {
     for (const img of images) await cmd.writeOut(toNdjsonLine(img));
     return images;
   } finally {
+    await store.settle();
     progress.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -43,8 +43,8 @@ export async function mountWritable(store: Store, ref: Ref): Promise<RwMount> {
     if (done) return;
     done = true;
     await unmount(root);
-    await fs.rm(root, { recursive: true, force: true });
-    await fs.rm(work, { recursive: true, force: true });
+    store.discard(root);
+    store.discard(work);
   };
   return {
     root,

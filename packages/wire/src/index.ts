@@ -6,3 +6,4 @@ export * from './records.ts';
 export * from './read.ts';
 export * from './platform.ts';
 export * from './cli.ts';
+export * from './spawn.ts';

@@ -3,8 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
-import { BuildError, PipekitError } from '@pipekit/wire';
+import { BuildError, PipekitError, runCommand } from '@pipekit/wire';
 
 export const RUNC_ROOT = '/run/pipekit-runc';
 
@@ -19,26 +18,24 @@ export async function runContainer(
   await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
   await fs.mkdir(RUNC_ROOT, { recursive: true });
   const id = `pk-${randomBytes(6).toString('hex')}`;
-  const child = execa('runc', ['--root', RUNC_ROOT, 'run', '--bundle', bundle, id], {
-    stdin: 'ignore',
-    reject: false,
-    buffer: false,
-  });
   const onAbort = () => {
-    execa('runc', ['--root', RUNC_ROOT, 'kill', id, 'KILL'], { reject: false }).catch(() => undefined);
+    runCommand('runc', ['--root', RUNC_ROOT, 'kill', id, 'KILL']).catch(() => undefined);
   };
   signal.addEventListener('abort', onAbort, { once: true });
-  child.stdout?.on('data', (d: Buffer) => onOutput(1, d));
-  child.stderr?.on('data', (d: Buffer) => onOutput(2, d));
   try {
-    const res = await child;
-    if (res.failed && res.exitCode === undefined) {
-      throw new PipekitError(`cannot run runc: ${res.shortMessage ?? 'unknown error'} (is runc installed?)`);
-    }
+    const res = await runCommand('runc', ['--root', RUNC_ROOT, 'run', '--bundle', bundle, id], {
+      onStdout: (d) => onOutput(1, d),
+      onStderr: (d) => onOutput(2, d),
+    });
+    if (res.error) throw new PipekitError(`cannot run runc: ${res.error.message} (is runc installed?)`);
     if (signal.aborted) throw new BuildError('canceled');
-    return { exitCode: res.exitCode ?? 1 };
+    return { exitCode: res.code };
   } finally {
     signal.removeEventListener('abort', onAbort);
-    await execa('runc', ['--root', RUNC_ROOT, 'delete', '--force', id], { reject: false });
+    // `runc run` deletes its container when the process exits; only a killed
+    // or failed start can leave one behind
+    if (signal.aborted || (await fs.access(path.join(RUNC_ROOT, id)).then(() => true, () => false))) {
+      await runCommand('runc', ['--root', RUNC_ROOT, 'delete', '--force', id]);
+    }
   }
 }

@@ -138,7 +138,7 @@ export const execHandler: OpHandler = {
       throw err;
     }
     await extra?.cleanup();
-    await fs.rm(bundle, { recursive: true, force: true });
+    ctx.store.discard(bundle);
     const { tmpId } = await rw.finish();
     const layer = await commitSnapshot(ctx.store, tmpId);
     const layers = base.kind === 'layers' ? base.layers : [];
