@@ -65,7 +65,9 @@ export function seedGraph(): string {
 
 export async function graphTarget(input: Uint8Array): Promise<string | undefined> {
   try {
-    await readGraph([input]);
+    await readGraph((async function* () {
+      yield input;
+    })());
     return undefined;
   } catch (err) {
     if (err instanceof WireFormatError) return err.line > 0 || /no result record/.test(err.message) ? undefined : `wire error without a line: ${err.message}`;
