@@ -17,7 +17,8 @@ import type { StageState } from './state.ts';
 import { unsupportedSyntax } from './syntax.ts';
 
 export type { ConvertOptions } from './context.ts';
-export type ConvertResult = { records: AnyRecord[]; warnings: string[] };
+/** `stages`: indexes of the stages converted (for the first platform): what the target reaches. */
+export type ConvertResult = { records: AnyRecord[]; warnings: string[]; stages: number[] };
 
 /** Build args BuildKit knows without an ARG; never reported as unused. */
 const BUILTIN_ARGS = /^(BUILDKIT_.*|(HTTP|HTTPS|FTP|NO|ALL)_PROXY|SOURCE_DATE_EPOCH|(BUILD|TARGET)(PLATFORM|OS|ARCH|VARIANT|OSVERSION))$/i;
@@ -73,6 +74,7 @@ export async function convertDockerfile(opts: ConvertOptions): Promise<ConvertRe
   }
 
   const results: ResultRecord[] = [];
+  let converted: number[] = [];
   const used = new Set<string>();
   const declared = new Set<string>();
   for (const platform of opts.platforms) {
@@ -91,6 +93,7 @@ export async function convertDockerfile(opts: ConvertOptions): Promise<ConvertRe
       return p;
     };
     const st = await conv.stageState(target.index);
+    if (results.length === 0) converted = [...memo.keys()].sort((a, b) => a - b);
     const config = structuredClone(st.config);
     if (opts.platformExplicit) {
       config.os = platform.os;
@@ -116,6 +119,6 @@ export async function convertDockerfile(opts: ConvertOptions): Promise<ConvertRe
     ...shared.graph.records(),
     ...results,
   ];
-  return { records, warnings };
+  return { records, warnings, stages: converted };
 }
 
