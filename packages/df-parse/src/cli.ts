@@ -20,7 +20,9 @@ await runCli('df-parse', async () => {
     .option('context', { type: 'string', describe: 'build context directory (default: current directory)' })
     .option('target', { type: 'string', describe: 'stage to build (default: the last)' })
     .option('build-arg', { type: 'string', array: true, describe: 'KEY=VALUE, or KEY to take it from the environment' })
-    .option('platform', { type: 'string', describe: 'target platform, e.g. linux/amd64 (default: this machine)' })
+    .option('platform', { type: 'string', describe: 'target platform(s), e.g. linux/amd64 or linux/amd64,linux/arm64 (default: this machine)' })
+    .option('build-context', { type: 'string', array: true, describe: 'NAME=DIR|docker-image://REF|oci-layout://DIR[:tag]: stands in for the stage or image NAME' })
+    .option('format', { type: 'string', describe: 'ndjson (the graph, default) or dot (Graphviz)' })
     .option('store', { type: 'string', describe: 'store directory for base-image metadata' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'registry host reached over plain HTTP' })
     .parserConfiguration({ 'boolean-negation': false })
@@ -38,6 +40,8 @@ await runCli('df-parse', async () => {
     target: argv.target,
     buildArgs: argv['build-arg'],
     platform: argv.platform,
+    buildContexts: argv['build-context'],
+    format: argv.format,
     store: argv.store,
     insecureRegistries: argv['insecure-registry'],
     warn: (m) => process.stderr.write(`df-parse: warning: ${m}\n`),

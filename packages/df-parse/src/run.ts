@@ -1,12 +1,16 @@
-// df-parse as a library call: read the Dockerfile, convert it, return the
-// NDJSON lines. Nothing is written until the whole graph converted, so a bad
-// Dockerfile never leaves half a graph on stdout.
+// df-parse as a library call: read the Dockerfile (and its .dockerignore),
+// convert it, return the output text. Nothing is written until the whole graph
+// converted, so a bad Dockerfile never leaves half a graph on stdout.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import { Store } from '@pipekit/cas-store';
-import { hostPlatform, NotFoundError, parsePlatform, toNdjsonLine, UsageError } from '@pipekit/wire';
+import { resolveImage, Store } from '@pipekit/cas-store';
+import { hostPlatform, NotFoundError, parsePlatform, toNdjsonLine, UsageError, type Platform } from '@pipekit/wire';
+import type { ImageResolver } from './convert/context.ts';
 import { convertDockerfile } from './convert/convert.ts';
+import { parseDockerignore } from './convert/dockerignore-file.ts';
+import { toDot } from './convert/dot.ts';
+import { parseNamedContexts } from './convert/named-context.ts';
 
 export type ParseCommand = {
   /** Dockerfile path, or '-' for stdin */
@@ -15,7 +19,10 @@ export type ParseCommand = {
   contextDir?: string;
   target?: string;
   buildArgs?: string[];
+  /** `os/arch[/variant]`, comma-separated for several */
   platform?: string;
+  buildContexts?: string[];
+  format?: string;
   store?: string;
   insecureRegistries?: string[];
   warn?: (msg: string) => void;
@@ -35,23 +42,41 @@ export function parseBuildArgs(list: string[]): Map<string, string> {
   return out;
 }
 
+/** `<Dockerfile>.dockerignore` beside the Dockerfile wins over the context's `.dockerignore`. */
 async function readDockerignore(contextDir: string, file: string): Promise<string[]> {
   const candidates = file === '-' ? [] : [`${file}.dockerignore`];
   candidates.push(path.join(contextDir, '.dockerignore'));
   for (const c of candidates) {
     const text = await fs.readFile(c, 'utf8').catch(() => undefined);
-    if (text !== undefined) return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    if (text !== undefined) return parseDockerignore(text);
   }
   return [];
 }
 
-function createdTime(): string {
+function epochSeconds(): number | undefined {
   const epoch = process.env.SOURCE_DATE_EPOCH;
-  if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000).toISOString().replace('.000Z', 'Z');
+  return epoch && /^\d+$/.test(epoch) ? Number(epoch) : undefined;
+}
+
+function isoTime(epoch: number | undefined): string {
+  if (epoch !== undefined) return new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
   return new Date().toISOString();
 }
 
+/** Base images from registries or OCI layouts, through the store (opened on first use). */
+function storeResolver(storeDir: string | undefined, insecureRegistries: string[] | undefined): ImageResolver {
+  let store: Promise<Store> | undefined;
+  return async (ref: string, platform: Platform) => {
+    store ??= Store.open(storeDir);
+    const img = await resolveImage(await store, ref, platform, { insecureRegistries });
+    const identifier = img.pinned.startsWith('oci-layout://') ? img.pinned : `docker-image://${img.pinned}`;
+    return { pinned: img.pinned, identifier, config: img.config };
+  };
+}
+
 export async function runParse(cmd: ParseCommand): Promise<string> {
+  const format = cmd.format ?? 'ndjson';
+  if (format !== 'ndjson' && format !== 'dot') throw new UsageError(`unknown --format ${JSON.stringify(format)}: expected ndjson or dot`);
   let text: string;
   if (cmd.file === '-') text = await cmd.readStdin();
   else {
@@ -63,20 +88,24 @@ export async function runParse(cmd: ParseCommand): Promise<string> {
   const contextDir = path.resolve(cmd.contextDir ?? '.');
   const st = await fs.stat(contextDir).catch(() => undefined);
   if (!st?.isDirectory()) throw new NotFoundError(`build context ${contextDir} is not a directory`);
-  const store = await Store.open(cmd.store);
+  const platforms = cmd.platform ? cmd.platform.split(',').filter((p) => p.trim() !== '').map(parsePlatform) : [hostPlatform()];
+  if (platforms.length === 0) throw new UsageError('--platform needs at least one os/arch');
+  const epoch = epochSeconds();
   const { records, warnings } = await convertDockerfile({
     file: cmd.file === '-' ? 'Dockerfile' : path.basename(cmd.file),
     text,
     contextDir,
     target: cmd.target,
     buildArgs: parseBuildArgs(cmd.buildArgs ?? []),
-    platform: cmd.platform ? parsePlatform(cmd.platform) : hostPlatform(),
+    platforms,
+    platformExplicit: cmd.platform !== undefined,
     buildPlatform: hostPlatform(),
-    store,
-    insecureRegistries: cmd.insecureRegistries,
-    created: createdTime(),
+    created: isoTime(epoch),
+    epoch,
     excludePatterns: await readDockerignore(contextDir, cmd.file),
+    namedContexts: parseNamedContexts(cmd.buildContexts ?? [], process.cwd()),
+    resolveImage: storeResolver(cmd.store, cmd.insecureRegistries),
   });
   for (const w of warnings) cmd.warn?.(w);
-  return records.map(toNdjsonLine).join('');
+  return format === 'dot' ? toDot(records) : records.map(toNdjsonLine).join('');
 }

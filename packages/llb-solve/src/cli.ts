@@ -19,6 +19,9 @@ await runCli('llb-solve', async () => {
     .option('explain', { type: 'boolean', default: false, describe: 'say why each step missed the cache' })
     .option('allow', { type: 'string', array: true, describe: 'entitlements: network.host, security.insecure' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'registry host reached over plain HTTP' })
+    .option('secret', { type: 'string', array: true, describe: 'id=ID[,src=PATH|,env=VAR][,type=file|env][,cache=content]' })
+    .option('ssh', { type: 'string', array: true, describe: 'default | default=SOCKET | ID=KEYFILE[,KEYFILE]' })
+    .option('session', { type: 'string', describe: 'socket of a secret-agent serve (token in $PIPEKIT_SESSION_TOKEN)' })
     .parserConfiguration({ 'boolean-negation': false })
     .strictOptions()
     .fail((msg, err) => {
@@ -37,6 +40,9 @@ await runCli('llb-solve', async () => {
     explain: argv.explain,
     allow: list(argv.allow),
     insecureRegistries: list(argv['insecure-registry']),
+    secrets: argv.secret,
+    ssh: argv.ssh,
+    session: argv.session,
     writeOut: writeStdout,
     writeErr: (s) => process.stderr.write(s),
     stderrIsTty: Boolean(process.stderr.isTTY),

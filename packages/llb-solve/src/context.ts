@@ -1,6 +1,7 @@
 // What every op handler gets: the store, progress, options, and its vertex.
 import type { Store } from '@pipekit/cas-store';
 import type { OpRecord, Platform } from '@pipekit/wire';
+import type { SessionProvider } from '@pipekit/secret-agent';
 import type { Progress } from './progress/events.ts';
 import type { Ref } from './refs.ts';
 
@@ -13,6 +14,8 @@ export type SolveContext = {
   allowHostNetwork: boolean;
   hostPlatform: Platform;
   insecureRegistries: string[];
+  /** secrets and SSH agents for secret/ssh mounts and secret env (secret-agent) */
+  session?: SessionProvider;
 };
 
 export type Vertex = {

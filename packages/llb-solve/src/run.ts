@@ -1,8 +1,9 @@
 // llb-solve as a library call: read a graph, solve it against the store with
 // progress on stderr, write one image record per result to stdout.
 import process from 'node:process';
-import { readGraph, hostPlatform, toNdjsonLine, type ImageRecord } from '@pipekit/wire';
+import { readGraph, hostPlatform, toNdjsonLine, type Graph, type ImageRecord } from '@pipekit/wire';
 import { Store } from '@pipekit/cas-store';
+import { checkGraphSecrets, openSession, sessionMasks, type SessionProvider } from '@pipekit/secret-agent';
 import { Progress } from './progress/events.ts';
 import { createRenderer } from './progress/renderers.ts';
 import { solve } from './solver.ts';
@@ -18,19 +19,37 @@ export type SolveCommand = {
   explain?: boolean;
   allow?: string[];
   insecureRegistries?: string[];
+  /** --secret specs (in-process secret-agent) */
+  secrets?: string[];
+  /** --ssh specs */
+  ssh?: string[];
+  /** --session SOCKET of a separately started secret-agent */
+  session?: string;
   writeOut: (s: string) => Promise<void>;
   writeErr: (s: string) => void;
   stderrIsTty: boolean;
 };
 
 export async function runSolve(cmd: SolveCommand): Promise<ImageRecord[]> {
-  const graph = await readGraph(cmd.input);
+  // secrets are read (and bad specs refused) before anything else happens
+  const session = await openSession({ secrets: cmd.secrets, ssh: cmd.ssh, session: cmd.session });
+  try {
+    const graph = await readGraph(cmd.input);
+    checkGraphSecrets(graph, await session?.info());
+    return await solveGraph(cmd, graph, session);
+  } finally {
+    await session?.close();
+  }
+}
+
+async function solveGraph(cmd: SolveCommand, graph: Graph, session: SessionProvider | undefined): Promise<ImageRecord[]> {
   const store = await Store.open(cmd.store);
   const renderer = createRenderer(cmd.progress ?? process.env.BUILDKIT_PROGRESS, cmd.writeErr, cmd.stderrIsTty, {
     rows: () => process.stderr.rows || 24,
     cols: () => process.stderr.columns || 80,
   }, { explain: cmd.explain });
   const progress = new Progress(renderer);
+  if (session) progress.mask(await sessionMasks(session));
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.on('SIGINT', onSignal);
@@ -47,6 +66,7 @@ export async function runSolve(cmd: SolveCommand): Promise<ImageRecord[]> {
       allowHostNetwork: cmd.allow?.includes('network.host'),
       insecureRegistries: cmd.insecureRegistries,
       signal: abort.signal,
+      session,
     });
     for (const img of images) await cmd.writeOut(toNdjsonLine(img));
     return images;

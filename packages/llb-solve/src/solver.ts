@@ -36,6 +36,7 @@ export type SolveOptions = {
   allowHostNetwork?: boolean;
   insecureRegistries?: string[];
   signal?: AbortSignal;
+  session?: SolveContext['session'];
 };
 
 type Solved = { key: string; outputs: Ref[] };
@@ -59,6 +60,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     allowHostNetwork: opts.allowHostNetwork ?? false,
     hostPlatform: opts.hostPlatform,
     insecureRegistries: opts.insecureRegistries ?? [],
+    session: opts.session,
   };
   const memo = new Map<string, Promise<Solved>>();
 

@@ -1,88 +1,152 @@
 // COPY and ADD: one file op whose copy actions read from the build context, a
-// stage or an image, into the current filesystem.
-import path from 'node:path';
-import type { ChownOpt, CopyAction, FileAction, Input, UserOpt } from '@pipekit/wire';
-import type { Node } from '../parser/index.ts';
+// stage, an image, a named context, an inline heredoc document, a URL or a git
+// repository, into the current filesystem (or, with --link, into scratch merged
+// on top). Follows BuildKit's dispatchCopy, history string included.
+import { Buffer } from 'node:buffer';
+import type { ChownOpt, CopyAction, FileAction, Input } from '@pipekit/wire';
+import { parseHeredoc, chompHeredocContent, type Node } from '../parser/index.ts';
+import { ShellLex } from '../shell/index.ts';
 import type { Conv } from './context.ts';
-import { flag, parseFlags } from './flags.ts';
-import { commandText, type StepNamer } from './naming.ts';
-import { findStage } from './stages.ts';
+import { destPath, hasWildcard, parseChmod, srcPath } from './copy-opts.ts';
+import { history, ownerOf } from './dispatch-meta.ts';
+import { checkFlags, type FlagSpec } from './flags.ts';
+import { commandOf, displayText, type StepNamer } from './naming.ts';
+import { gitSource, httpFilename, httpSource, isHttpSource, parseGitRef } from './remote-source.ts';
+import { fromSource } from './stage-ref.ts';
 import { getEnv, type StageState } from './state.ts';
 
-function chownOpt(conv: Conv, n: Node, spec: string, baseInput: number): ChownOpt {
-  const [u, g] = spec.split(':', 2);
-  const one = (s: string): UserOpt => {
-    if (/^\d+$/.test(s)) return { id: Number(s), name: '', input: -1 };
-    if (baseInput < 0) conv.fail(n, `--chown=${spec}: names need an /etc/passwd, and the stage is empty (use numeric ids)`);
-    return { id: 0, name: s, input: baseInput };
-  };
-  if (!u) conv.fail(n, `invalid --chown=${spec}`);
-  return { user: one(u), group: g !== undefined && g !== '' ? one(g) : null };
-}
+const COPY_FLAGS: FlagSpec = { from: 'string', chown: 'string', chmod: 'string', link: 'bool', parents: 'bool', exclude: 'list' };
+const ADD_FLAGS: FlagSpec = { chown: 'string', chmod: 'string', link: 'bool', exclude: 'list', checksum: 'string', 'keep-git-dir': 'bool', unpack: 'bool' };
 
-/** Dest relative to WORKDIR, keeping a trailing slash (it means "into this dir"). */
-export function destPath(cwd: string, dest: string): string {
-  const trailing = dest.endsWith('/') || dest === '.' || dest === '' || dest.endsWith('/.');
-  let p = dest.startsWith('/') ? dest : path.posix.join(cwd, dest);
-  p = path.posix.normalize(p);
-  if (trailing && !p.endsWith('/')) p += '/';
-  return p;
-}
+type Src = { input: Input; copy: Partial<CopyAction> };
 
 export async function dispatchCopy(conv: Conv, st: StageState, n: Node, namer: StepNamer, isAdd: boolean): Promise<void> {
-  const allowed = isAdd ? ['chown', 'chmod', 'link', 'exclude', 'checksum', 'keep-git-dir', 'unpack'] : ['from', 'chown', 'chmod', 'link', 'parents', 'exclude'];
-  const flags = parseFlags(n.flags, allowed, (m) => conv.fail(n, m));
   const cmd = isAdd ? 'ADD' : 'COPY';
-  if (n.heredocs.length > 0) conv.fail(n, `${cmd} with heredocs is not supported yet by this frontend`);
+  const flags = checkFlags(n.value, n.flags, isAdd ? ADD_FLAGS : COPY_FLAGS, conv.failer(n));
   const env = (k: string) => getEnv(st.env, k);
-  const words = n.next.map((x) => (n.json ? x.value : conv.expand(x.value, env, n)));
-  if (words.length < 2) conv.fail(n, `${cmd} requires at least two arguments, but only one was provided. Destination could not be determined`);
-  const srcs = words.slice(0, -1);
-  const dest = destPath(st.cwd, words[words.length - 1]);
-  if (srcs.length > 1 && !dest.endsWith('/')) {
-    conv.fail(n, `When using ${cmd} with more than one source file, the destination must be a directory and end with a /`);
-  }
-  for (const s of srcs) if (/^(https?|git):\/\//.test(s) || s.startsWith('git@')) conv.fail(n, `${cmd} from a URL is not supported yet by this frontend: ${s}`);
-
-  const from = flag(flags, 'from');
-  let srcInput: Input;
-  if (from !== undefined) {
-    if (from.includes('$')) conv.fail(n, `--from=${from}: variables are not expanded here; use a named stage`);
-    const stage = findStage(conv.stages, from, st.index);
-    if (stage) {
-      const ref = (await conv.stageState(stage.index)).ref;
-      srcInput = ref ?? conv.graph.add({ inputs: [], platform: null, file: { actions: [{ input: -1, secondaryInput: -1, output: 0, mkdir: { path: '/', mode: 0o755, makeParents: true, owner: null, timestamp: -1 } }] } }, { name: '[internal] empty stage' });
-    } else {
-      const img = await conv.image(from, st.platform, n);
-      srcInput = conv.graph.add({ inputs: [], platform: st.platform, source: { identifier: `docker-image://${img.pinned}`, attrs: {} } }, { name: `[internal] load ${img.pinned}`, stage: st.name });
-    }
-  } else srcInput = conv.context();
-
-  const inputs: Input[] = st.ref ? [st.ref, srcInput] : [srcInput];
-  const base = st.ref ? 0 : -1;
-  const secondary = st.ref ? 1 : 0;
-  const chown = flag(flags, 'chown');
-  const owner = chown ? chownOpt(conv, n, conv.expand(chown, env, n), base) : null;
-  const chmod = flag(flags, 'chmod');
+  const x = (w: string) => conv.expand(w, env, n);
+  const raw = n.next.map((w) => w.value);
+  if (raw.length < 2) conv.fail(n, `${cmd} requires at least two arguments, but only one was provided. Destination could not be determined`, { hint: `write ${cmd} <src>... <dest>` });
+  if (!n.json && parseHeredoc(raw[raw.length - 1])) conv.fail(n, `${cmd} cannot accept a heredoc as a destination`);
+  const destRaw = n.json ? raw[raw.length - 1] : x(raw[raw.length - 1]);
+  const dest = destPath(st.cwd, destRaw);
+  const chown = flags.has('chown') ? x(flags.str('chown') ?? '') : '';
+  const chmodRaw = flags.has('chmod') ? x(flags.str('chmod') ?? '') : '';
   let mode = -1;
   let modeStr = '';
-  if (chmod) {
-    if (/^[0-7]+$/.test(chmod)) {
-      mode = parseInt(chmod, 8);
-      if (mode > 0o7777) conv.fail(n, `invalid --chmod=${chmod}: octal mode out of range`);
-    } else modeStr = chmod;
+  if (chmodRaw) {
+    const m = parseChmod(chmodRaw);
+    if (typeof m === 'string') conv.fail(n, m, { near: '--chmod' });
+    ({ mode, modeStr } = m);
   }
-  const actions: FileAction[] = srcs.map((s, i) => {
-    const copy: Partial<CopyAction> = {
-      src: path.posix.join('/', s), dest, owner, mode, modeStr,
-      followSymlink: true, dirCopyContents: true, createDestPath: true,
-      allowWildcard: true, allowEmptyWildcard: true, attemptUnpack: isAdd,
-      excludePatterns: flags.get('exclude') ?? [],
-    };
-    const input = i === 0 ? base : inputs.length + i - 1;
-    return { input, secondaryInput: secondary, output: i === srcs.length - 1 ? 0 : -1, copy: copy as CopyAction };
+  const excludes = flags.list('exclude').map(x);
+  const checksum = flags.has('checksum') ? x(flags.str('checksum') ?? '') : '';
+  const parents = flags.bool('parents');
+  const unpack = flags.has('unpack') ? flags.bool('unpack') : undefined;
+  const link = flags.bool('link') && !chmodRaw;
+
+  // sources in order; heredoc markers become inline documents
+  const docs = [...n.heredocs];
+  const srcWords: { path?: string; doc?: (typeof docs)[number] }[] = [];
+  for (const w of raw.slice(0, -1)) {
+    if (!n.json && parseHeredoc(w)) {
+      const doc = docs.shift();
+      if (!doc) conv.fail(n, `heredoc ${w} has no body`, { near: w });
+      srcWords.push({ doc });
+    } else srcWords.push({ path: n.json ? w : x(w) });
+  }
+  const paths = srcWords.filter((s) => s.path !== undefined).map((s) => s.path as string);
+  if (srcWords.length > 1 && !dest.endsWith('/')) {
+    conv.fail(n, `When using ${cmd} with more than one source file, the destination must be a directory and end with a /`, { near: raw[raw.length - 1] });
+  }
+  if (checksum) {
+    if (paths.length !== 1) conv.fail(n, 'checksum can\'t be specified for multiple sources', { near: '--checksum' });
+    if (!isHttpSource(paths[0]) && !parseGitRef(paths[0])) conv.fail(n, 'checksum can\'t be specified for non-HTTP(S) sources', { near: '--checksum' });
+    if (isHttpSource(paths[0]) && !/^sha(256|384|512):[0-9a-f]+$/.test(checksum)) conv.fail(n, `invalid checksum ${JSON.stringify(checksum)}: expected sha256:<hex>`, { near: '--checksum' });
+  }
+
+  const name = displayText(n, conv.lex, env);
+  const stepName = namer.next(name);
+  const owner: ChownOpt | null = chown ? ownerOf(chown, link || !st.ref ? -1 : 0) : null;
+  const common = { owner, mode, modeStr, excludePatterns: excludes };
+  const from = flags.str('from');
+  const sources: Src[] = [];
+  for (const s of srcWords) {
+    if (s.doc) {
+      const doc = s.doc;
+      let data = doc.chomp ? chompHeredocContent(doc.content) : doc.content;
+      if (doc.expand) {
+        const lex = new ShellLex('\\', { skipProcessQuotes: true });
+        try {
+          data = lex.processWord(data, env);
+        } catch (err) {
+          conv.fail(n, `heredoc ${doc.name}: ${(err as Error).message}`, { cause: err });
+        }
+      }
+      const file = conv.graph.add(
+        { inputs: [], platform: st.platform, file: { actions: [{ input: -1, secondaryInput: -1, output: 0, mkfile: { path: `/${doc.name}`, mode: 0o644, data: Buffer.from(data).toString('base64'), owner: null, timestamp: conv.opts.epoch ?? -1 } }] } },
+        { name: '[internal] preparing inline document' },
+      );
+      sources.push({ input: file, copy: { ...common, src: `/${doc.name}`, createDestPath: true } });
+      continue;
+    }
+    const p = s.path as string;
+    const git = parseGitRef(p);
+    if (git && from === undefined) {
+      if (!isAdd) conv.fail(n, 'source can\'t be a git ref for COPY', { hint: 'use ADD for git repositories', near: p });
+      sources.push({ input: gitSource(conv.graph, git, flags.bool('keep-git-dir'), stepName), copy: { ...common, src: '/', dirCopyContents: true, createDestPath: true } });
+    } else if (isHttpSource(p)) {
+      if (!isAdd) conv.fail(n, 'source can\'t be a URL for COPY', { hint: 'use ADD for URLs', near: p });
+      const f = httpFilename(p);
+      sources.push({ input: httpSource(conv.graph, p, f, checksum, null, stepName), copy: { ...common, src: `/${f}`, createDestPath: true, attemptUnpack: unpack === true } });
+    } else {
+      let src = p;
+      let include: string[] = [];
+      let required: string[] = [];
+      if (parents) {
+        const pivot = src.indexOf('/./');
+        const pattern = pivot < 0 ? src : src.slice(pivot + 3);
+        src = pivot < 0 ? '/' : src.slice(0, pivot);
+        const pat = srcPath(pattern).replace(/^\//, '');
+        include = [pat];
+        if (!hasWildcard(pat)) required = [pat];
+      }
+      const input = from !== undefined ? await fromSource(conv, st, n, from, '--from') : conv.context();
+      sources.push({
+        input,
+        copy: {
+          ...common, src: srcPath(src), followSymlink: true, dirCopyContents: true, createDestPath: true,
+          allowWildcard: true, allowEmptyWildcard: true, attemptUnpack: unpack ?? isAdd, includePatterns: include, requiredPaths: required,
+        },
+      });
+    }
+  }
+
+  // one file op: the base (unless --link) plus each source, actions chained
+  const base = link ? null : st.ref;
+  const inputs: Input[] = base ? [base] : [];
+  const actions: FileAction[] = sources.map((s, i) => {
+    let idx = inputs.findIndex((inp) => inp.digest === s.input.digest && inp.index === s.input.index);
+    if (idx < 0) idx = inputs.push(s.input) - 1;
+    return { input: i === 0 ? (base ? 0 : -1) : -1, secondaryInput: idx, output: -1, copy: { ...s.copy, dest } as CopyAction };
   });
-  const text = commandText(n);
-  st.ref = conv.graph.add({ inputs, platform: null, file: { actions } }, { name: namer.next(text), stage: st.name, command: text, locations: conv.location(n) });
-  st.config.history.push({ created: conv.opts.created, created_by: `${cmd} ${srcs.join(' ')} ${dest} # buildkit`, comment: 'buildkit.dockerfile.v0' });
+  actions.forEach((a, i) => {
+    if (i > 0) a.input = inputs.length + i - 1;
+    if (i === actions.length - 1) a.output = 0;
+  });
+  const meta = { stage: st.name, command: commandOf(n), locations: conv.location(n) };
+  const fileOp = conv.graph.add({ inputs, platform: link ? st.platform : null, file: { actions } }, { name: stepName, ...meta });
+  if (link) {
+    const layer = fileOp;
+    st.ref = st.ref
+      ? conv.graph.add({ inputs: [st.ref, layer], platform: null, merge: { inputs: [{ input: 0 }, { input: 1 }] } }, { name: namer.same(`LINK ${name}`), ...meta })
+      : layer;
+  } else st.ref = fileOp;
+
+  const parts = [cmd];
+  if (parents) parts.push('--parents');
+  if (chown) parts.push(`--chown=${chown}`);
+  if (chmodRaw) parts.push(`--chmod=${chmodRaw}`);
+  parts.push(...paths, ...srcWords.filter((s) => s.doc).map((s) => `<<${s.doc?.name}`), destRaw);
+  history(conv, st, `${parts.join(' ')} # buildkit`, true);
 }

@@ -1,212 +1,177 @@
 // Instructions that change the image config and the RUN environment but add no
-// filesystem change (WORKDIR adds a mkdir op, as in BuildKit).
+// files (WORKDIR adds a mkdir op, as in BuildKit). History strings follow
+// BuildKit's dispatchers exactly: Go's %q / %v renderings included.
 import path from 'node:path';
+import type { ChownOpt, UserOpt } from '@pipekit/wire';
 import type { Node } from '../parser/index.ts';
+import { dispatchArg } from './args.ts';
 import type { Conv } from './context.ts';
-import { parseFlags, flag } from './flags.ts';
-import { commandText, type StepNamer } from './naming.ts';
-import { getEnv, setEnv, type StageState } from './state.ts';
+import { checkFlags } from './flags.ts';
+import { goList, goQuoteList } from './go-format.ts';
+import { parseHealthcheck } from './healthcheck.ts';
+import { commandOf, displayText, type StepNamer } from './naming.ts';
+import { parsePorts } from './ports.ts';
+import { getEnv, setEnv, shellOf, type StageState } from './state.ts';
 
-function history(conv: Conv, st: StageState, createdBy: string, empty = true): void {
-  st.config.history.push({ created: conv.opts.created, created_by: createdBy, comment: 'buildkit.dockerfile.v0', ...(empty ? { empty_layer: true } : {}) });
+export function history(conv: Conv, st: StageState, createdBy: string, layer = false): void {
+  st.config.history.push({ created: conv.opts.created, created_by: createdBy, comment: 'buildkit.dockerfile.v0', ...(layer ? {} : { empty_layer: true }) });
 }
 
-function noFlags(conv: Conv, n: Node): void {
-  parseFlags(n.flags, [], (m) => conv.fail(n, m));
-}
-
-/** key/value/separator triples of ENV and LABEL, expanded with the env before this instruction. */
+/** key/value pairs of ENV and LABEL, all expanded with the env before this instruction. */
 function pairs(conv: Conv, st: StageState, n: Node): [string, string][] {
   const env = (k: string) => getEnv(st.env, k);
   const out: [string, string][] = [];
-  for (let i = 0; i + 1 < n.next.length; i += 3) {
-    out.push([conv.expand(n.next[i].value, env, n), conv.expand(n.next[i + 1].value, env, n)]);
-  }
-  if (out.length === 0) conv.fail(n, `${n.value.toUpperCase()} requires at least one argument`);
+  for (let i = 0; i + 1 < n.next.length; i += 3) out.push([conv.expand(n.next[i].value, env, n), conv.expand(n.next[i + 1].value, env, n)]);
+  if (out.length === 0) conv.fail(n, `${n.value.toUpperCase()} requires at least one argument`, { hint: `write ${n.value.toUpperCase()} key=value` });
+  for (const [k] of out) if (k === '') conv.fail(n, `${n.value.toUpperCase()} names cannot be empty`);
   return out;
 }
 
-const cmdLine = (conv: Conv, st: StageState, n: Node): string[] => {
+/** `user[:group]` -> owner by name (looked up in input `input`'s /etc/passwd) or by id. */
+export function ownerOf(spec: string, input: number): ChownOpt {
+  const one = (s: string): UserOpt => (/^\d+$/.test(s) ? { id: Number(s), name: '', input: -1 } : { id: 0, name: s, input });
+  const colon = spec.indexOf(':');
+  const u = colon < 0 ? spec : spec.slice(0, colon);
+  const g = colon < 0 ? '' : spec.slice(colon + 1);
+  return { user: one(u), group: g !== '' ? one(g) : null };
+}
+
+function cmdLine(st: StageState, n: Node): string[] {
   const words = n.next.map((x) => x.value);
-  return n.json ? words : words.length ? [...st.shell, words.join(' ')] : [];
-};
+  return n.json ? words : words.length ? [...shellOf(st), words.join(' ')] : [];
+}
+
+function single(conv: Conv, n: Node, what: string): string {
+  checkFlags(n.value, n.flags, {}, conv.failer(n));
+  if (n.next.length !== 1 || n.next[0].value === '') conv.fail(n, `${what} requires exactly one argument`);
+  return n.next[0].value;
+}
+
+const SIGNALS = ['ABRT', 'ALRM', 'BUS', 'CHLD', 'CLD', 'CONT', 'FPE', 'HUP', 'ILL', 'INT', 'IO', 'IOT', 'KILL', 'PIPE', 'POLL', 'PROF', 'PWR',
+  'QUIT', 'SEGV', 'STKFLT', 'STOP', 'SYS', 'TERM', 'TRAP', 'TSTP', 'TTIN', 'TTOU', 'URG', 'USR1', 'USR2', 'VTALRM', 'WINCH', 'XCPU', 'XFSZ'];
+
+function validSignal(s: string): boolean {
+  if (/^\d+$/.test(s)) return Number(s) > 0 && Number(s) <= 64;
+  const name = s.toUpperCase().replace(/^SIG/, '');
+  return SIGNALS.includes(name) || /^RTM(IN|AX)([+-]\d+)?$/.test(name);
+}
 
 export function dispatchMeta(conv: Conv, st: StageState, n: Node, namer: StepNamer): void {
   const env = (k: string) => getEnv(st.env, k);
   const c = st.config.config;
   switch (n.value) {
     case 'env': {
-      noFlags(conv, n);
+      checkFlags('env', n.flags, {}, conv.failer(n));
       const kv = pairs(conv, st, n);
       for (const [k, v] of kv) {
         st.env = setEnv(st.env, k, v);
         c.Env = setEnv(c.Env ?? [], k, v);
       }
-      history(conv, st, `ENV ${kv.map(([k, v]) => `${k}=${v}`).join(' ')}`);
-      return;
+      return history(conv, st, `ENV ${kv.map(([k, v]) => `${k}=${v}`).join(' ')}`);
     }
     case 'label': {
-      noFlags(conv, n);
+      checkFlags('label', n.flags, {}, conv.failer(n));
       const kv = pairs(conv, st, n);
       c.Labels = { ...(c.Labels ?? {}) };
       for (const [k, v] of kv) c.Labels[k] = v;
-      history(conv, st, `LABEL ${kv.map(([k, v]) => `${k}=${v}`).join(' ')}`);
-      return;
+      return history(conv, st, `LABEL ${kv.map(([k, v]) => `${k}=${v}`).join(' ')}`);
     }
-    case 'arg': {
-      noFlags(conv, n);
-      for (const w of n.next) {
-        const eq = w.value.indexOf('=');
-        const name = eq < 0 ? w.value : w.value.slice(0, eq);
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) conv.fail(n, `invalid ARG name ${JSON.stringify(name)}`);
-        let value: string | undefined;
-        if (conv.opts.buildArgs.has(name)) {
-          value = conv.opts.buildArgs.get(name);
-          conv.usedArgs.add(name);
-        } else if (eq >= 0) value = conv.expand(w.value.slice(eq + 1), env, n);
-        else value = conv.globalArgs.get(name);
-        st.args.set(name, value);
-        if (value !== undefined) st.env = setEnv(st.env, name, value);
-        history(conv, st, `ARG ${value === undefined ? name : `${name}=${value}`}`);
-      }
-      return;
-    }
+    case 'arg':
+      return dispatchArg(conv, st, n, (text) => history(conv, st, text));
     case 'workdir': {
-      noFlags(conv, n);
-      if (n.next.length !== 1) conv.fail(n, 'WORKDIR requires exactly one argument');
-      const dir = path.posix.resolve(st.cwd, conv.expand(n.next[0].value, env, n));
+      const raw = conv.expand(single(conv, n, 'WORKDIR'), env, n);
+      if (raw === '') conv.fail(n, 'WORKDIR cannot be empty');
+      const dir = path.posix.normalize(raw.startsWith('/') ? raw : path.posix.join('/', st.cwd, raw)).replace(/(.)\/$/, '$1');
       st.cwd = dir;
       c.WorkingDir = dir;
-      const text = commandText(n);
-      if (dir !== '/') {
-        const owner = st.user && st.ref ? { user: { id: 0, name: st.user.split(':')[0], input: 0 }, group: null } : null;
-        st.ref = conv.graph.add(
-          {
-            inputs: st.ref ? [st.ref] : [],
-            platform: null,
-            file: { actions: [{ input: st.ref ? 0 : -1, secondaryInput: -1, output: 0, mkdir: { path: dir, mode: 0o755, makeParents: true, owner, timestamp: -1 } }] },
-          },
-          { name: namer.next(text), stage: st.name, command: text, locations: conv.location(n) },
-        );
-      } else namer.next(text);
-      history(conv, st, `WORKDIR ${dir}`, dir === '/');
-      return;
+      if (dir === '/') return history(conv, st, `WORKDIR ${dir}`);
+      const owner = c.User ? ownerOf(c.User, st.ref ? 0 : -1) : null;
+      const ts = conv.opts.epoch ?? -1;
+      st.ref = conv.graph.add(
+        {
+          inputs: st.ref ? [st.ref] : [],
+          platform: st.platform,
+          file: { actions: [{ input: st.ref ? 0 : -1, secondaryInput: -1, output: 0, mkdir: { path: dir, mode: 0o755, makeParents: true, owner, timestamp: ts } }] },
+        },
+        { name: namer.next(displayText(n, conv.lex, env)), stage: st.name, command: commandOf(n), locations: conv.location(n) },
+      );
+      return history(conv, st, `WORKDIR ${dir}`, true);
     }
     case 'user': {
-      noFlags(conv, n);
-      if (n.next.length !== 1) conv.fail(n, 'USER requires exactly one argument');
-      st.user = conv.expand(n.next[0].value, env, n);
+      st.user = conv.expand(single(conv, n, 'USER'), env, n);
       c.User = st.user;
-      history(conv, st, `USER ${st.user}`);
-      return;
+      return history(conv, st, `USER ${st.user}`);
     }
     case 'cmd': {
-      noFlags(conv, n);
-      c.Cmd = cmdLine(conv, st, n);
+      checkFlags('cmd', n.flags, {}, conv.failer(n));
+      const args = cmdLine(st, n);
+      if (args.length) c.Cmd = args;
+      else delete c.Cmd;
       c.ArgsEscaped = true;
       st.cmdSet = true;
-      history(conv, st, `CMD ${JSON.stringify(c.Cmd)}`);
-      return;
+      return history(conv, st, `CMD ${goQuoteList(args)}`);
     }
     case 'entrypoint': {
-      noFlags(conv, n);
-      c.Entrypoint = cmdLine(conv, st, n);
-      if (!st.cmdSet) c.Cmd = null;
-      history(conv, st, `ENTRYPOINT ${JSON.stringify(c.Entrypoint)}`);
-      return;
+      checkFlags('entrypoint', n.flags, {}, conv.failer(n));
+      const args = cmdLine(st, n);
+      if (args.length) c.Entrypoint = args;
+      else delete c.Entrypoint;
+      if (!st.cmdSet) delete c.Cmd;
+      return history(conv, st, `ENTRYPOINT ${goQuoteList(args)}`);
     }
     case 'expose': {
-      noFlags(conv, n);
+      checkFlags('expose', n.flags, {}, conv.failer(n));
+      if (n.next.length === 0) conv.fail(n, 'EXPOSE requires at least one argument');
+      const words = n.next.flatMap((w) => conv.expandWords(w.value, env, n));
+      const ports = parsePorts(conv, n, words);
       c.ExposedPorts = { ...(c.ExposedPorts ?? {}) };
-      const ports: string[] = [];
-      for (const w of n.next) {
-        const v = conv.expand(w.value, env, n);
-        const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i.exec(v);
-        if (!m) conv.fail(n, `invalid port ${JSON.stringify(v)}: expected PORT[-PORT][/tcp|udp|sctp]`);
-        const proto = (m[3] ?? 'tcp').toLowerCase();
-        for (let p = Number(m[1]); p <= Number(m[2] ?? m[1]); p++) {
-          c.ExposedPorts[`${p}/${proto}`] = {};
-          ports.push(`${p}/${proto}`);
-        }
-      }
-      history(conv, st, `EXPOSE map[${ports.map((p) => `${p}:{}`).join(' ')}]`);
-      return;
+      for (const p of ports) c.ExposedPorts[p] = {};
+      // Go prints a map with its keys sorted
+      return history(conv, st, `EXPOSE map[${[...new Set(ports)].sort().map((p) => `${p}:{}`).join(' ')}]`);
     }
     case 'shell': {
-      noFlags(conv, n);
-      if (!n.json) conv.fail(n, 'SHELL requires the arguments to be in JSON form');
-      st.shell = n.next.map((x) => x.value);
-      c.Shell = st.shell;
-      history(conv, st, `SHELL ${JSON.stringify(st.shell)}`);
-      return;
+      checkFlags('shell', n.flags, {}, conv.failer(n));
+      if (!n.json) conv.fail(n, 'SHELL requires the arguments to be in JSON form', { hint: 'write SHELL ["executable", "parameters"]' });
+      if (n.next.length === 0) conv.fail(n, 'SHELL requires at least one argument');
+      c.Shell = n.next.map((x) => x.value);
+      return history(conv, st, `SHELL ${goList(c.Shell)}`);
     }
     case 'volume': {
-      noFlags(conv, n);
+      checkFlags('volume', n.flags, {}, conv.failer(n));
+      if (n.next.length === 0) conv.fail(n, 'VOLUME requires at least one argument');
+      const vols = n.next.map((w) => conv.expand(w.value, env, n));
       c.Volumes = { ...(c.Volumes ?? {}) };
-      for (const w of n.next) {
-        const v = conv.expand(w.value, env, n);
-        if (v === '') conv.fail(n, 'VOLUME specified can not be an empty string');
+      for (const v of vols) {
+        if (v.trim() === '') conv.fail(n, 'VOLUME specified can not be an empty string');
         c.Volumes[v] = {};
       }
-      history(conv, st, `VOLUME ${JSON.stringify(Object.keys(c.Volumes))}`);
-      return;
+      return history(conv, st, `VOLUME ${goList(vols)}`);
     }
     case 'stopsignal': {
-      noFlags(conv, n);
-      c.StopSignal = conv.expand(n.next[0]?.value ?? '', env, n);
-      history(conv, st, `STOPSIGNAL ${c.StopSignal}`);
-      return;
+      const sig = conv.expand(single(conv, n, 'STOPSIGNAL'), env, n);
+      if (!validSignal(sig)) conv.fail(n, `Invalid signal: ${sig}`, { hint: 'use a signal name (SIGTERM, KILL) or number (9)' });
+      c.StopSignal = sig;
+      return history(conv, st, `STOPSIGNAL ${sig}`);
     }
     case 'maintainer': {
-      st.config.author = n.next[0]?.value ?? '';
-      history(conv, st, `MAINTAINER ${st.config.author}`);
-      return;
+      st.config.author = single(conv, n, 'MAINTAINER');
+      return history(conv, st, `MAINTAINER ${st.config.author}`);
     }
     case 'onbuild': {
-      const text = n.original.replace(/^\s*onbuild\s+/i, '');
-      c.OnBuild = [...(c.OnBuild ?? []), text];
-      history(conv, st, `ONBUILD ${text}`);
+      checkFlags('onbuild', n.flags, {}, conv.failer(n));
+      const sub = n.sub;
+      if (!sub) return conv.fail(n, 'ONBUILD requires at least one argument');
+      if (sub.value === 'onbuild') conv.fail(n, 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
+      if (sub.value === 'from' || sub.value === 'maintainer') conv.fail(n, `${sub.value.toUpperCase()} isn't allowed as an ONBUILD trigger`);
+      c.OnBuild = [...(c.OnBuild ?? []), commandOf(n).replace(/^onbuild\s*/i, '').trim()];
       return;
     }
     case 'healthcheck': {
-      const flags = parseFlags(n.flags, ['interval', 'timeout', 'start-period', 'start-interval', 'retries'], (m) => conv.fail(n, m));
-      const words = n.next.map((x) => x.value);
-      const kind = (words[0] ?? '').toUpperCase();
-      if (kind === 'NONE') c.Healthcheck = { Test: ['NONE'] };
-      else if (kind === 'CMD') {
-        const rest = words.slice(1);
-        const test = n.json ? ['CMD', ...rest] : ['CMD-SHELL', rest.join(' ')];
-        const hc: Record<string, unknown> = { Test: test };
-        const dur = (name: string, key: string) => {
-          const v = flag(flags, name);
-          if (v) hc[key] = parseDuration(conv, n, v);
-        };
-        dur('interval', 'Interval');
-        dur('timeout', 'Timeout');
-        dur('start-period', 'StartPeriod');
-        dur('start-interval', 'StartInterval');
-        const r = flag(flags, 'retries');
-        if (r) hc.Retries = Number(r);
-        c.Healthcheck = hc;
-      } else conv.fail(n, 'HEALTHCHECK must be followed by CMD or NONE');
-      history(conv, st, `HEALTHCHECK ${JSON.stringify(c.Healthcheck)}`);
-      return;
+      const h = parseHealthcheck(conv, n);
+      c.Healthcheck = h.config;
+      return history(conv, st, h.history);
     }
     default:
       conv.fail(n, `unknown instruction: ${n.value.toUpperCase()}`);
   }
-}
-
-function parseDuration(conv: Conv, n: Node, v: string): number {
-  const units: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  let total = 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/gy;
-  let m: RegExpExecArray | null;
-  let used = 0;
-  while ((m = re.exec(v))) {
-    total += Number(m[1]) * units[m[2]];
-    used = re.lastIndex;
-  }
-  if (used !== v.length || v === '') conv.fail(n, `invalid duration ${JSON.stringify(v)}`);
-  return Math.round(total);
 }

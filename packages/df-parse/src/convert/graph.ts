@@ -1,14 +1,15 @@
-// Collects ops as the Dockerfile is walked. Each op is normalised and keyed by
-// its digest; an op added twice is stored once. Insertion order is already
-// dependencies-first because an op can only name inputs that exist.
-import { normalizeOp, opDigest, WIRE_VERSION, type Input, type Op, type OpMeta, type OpRecord } from '@pipekit/wire';
+// Collects ops as the Dockerfile is walked. Each op is normalised once and keyed
+// by its digest; an op added twice (the same step reached from two stages or
+// platforms) is stored once. Insertion order is dependencies-first because an
+// op can only name inputs that already exist.
+import { canonicalDigest, normalizeOp, WIRE_VERSION, type Input, type Op, type OpMeta, type OpRecord } from '@pipekit/wire';
 
 export class GraphBuilder {
   private ops = new Map<string, OpRecord>();
 
   add(op: Op, meta: Partial<OpMeta>): Input {
     const norm = normalizeOp(op);
-    const digest = opDigest(norm);
+    const digest = canonicalDigest(norm);
     if (!this.ops.has(digest)) {
       this.ops.set(digest, {
         v: WIRE_VERSION,

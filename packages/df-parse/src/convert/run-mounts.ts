@@ -74,9 +74,9 @@ export function parseMount(spec: string, cwd: string, sshIndex: number, fail: (m
     const opt = { id: id ?? 'default', uid: num('uid') ?? 0, gid: num('gid') ?? 0, mode: num('mode', true) ?? 0o600, optional: !required };
     return { mount: { ...base, dest: abs(target ?? `/run/buildkit/ssh_agent.${sshIndex}`, cwd), type: 'ssh', ssh: opt }, from: 'none' };
   }
-  if (!target) fail(`mount type ${type} requires a target`);
-  const dest = abs(target as string, cwd);
-  if (dest === '/') fail('mount target "/" is not allowed');
+  // no target: BuildKit joins the empty target to the working directory
+  const dest = abs(target ?? '', cwd);
+  if (dest === '/') fail(target ? 'mount target "/" is not allowed' : 'mount needs a target (the working directory is "/")');
   if (type === 'tmpfs') {
     return { mount: { ...base, dest, type: 'tmpfs', readonly: false, tmpfs: { size: num('size') ?? 0 } }, from: 'none' };
   }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { NotFoundError } from '@pipekit/wire';
+import { ignoredIn } from './copy-filter.ts';
 import { expandGlob, hasMeta } from './glob.ts';
 import { resolveInRoot } from './resolve.ts';
 
@@ -15,6 +16,8 @@ export type HashOptions = {
   ignoreOwner?: boolean;
   /** filled with each entry's own record hash, keyed by path (to explain cache misses) */
   collect?: Map<string, string>;
+  /** entries left out (a local source's .dockerignore), by root-relative path */
+  skip?: (rel: string) => boolean;
 };
 
 async function fileDigest(abs: string): Promise<string> {
@@ -37,14 +40,27 @@ async function hashTree(h: ReturnType<typeof createHash>, abs: string, rel: stri
   else if (st.isDirectory()) {
     put(`D ${rel} ${mode} ${owner}\0`);
     const names = (await fs.readdir(abs)).sort();
-    for (const n of names) await hashTree(h, path.join(abs, n), `${rel}/${n}`, opts);
+    for (const n of names) {
+      if (opts.skip?.(`${rel}/${n}`)) continue;
+      await hashTree(h, path.join(abs, n), `${rel}/${n}`, opts);
+    }
   } else put(`O ${rel} ${mode} ${owner} ${st.rdev}\0`);
 }
 
 /** sha256 over the selected path (a wildcard pattern expands to all matches) inside root. */
 export async function contentHash(root: string, src: string, opts: HashOptions = {}): Promise<string> {
   const h = createHash('sha256');
-  const paths = opts.allowWildcard && hasMeta(src) ? await expandGlob(root, src) : [src];
+  // only what a .dockerignore lets through enters the key (a dir may still hold re-included files)
+  const ignore = ignoredIn(root);
+  if (ignore) opts = { ...opts, skip: (rel) => ignore.matches(rel) && !ignore.hasExclusions };
+  const isIgnored = (p: string) => ignore !== undefined && p.replace(/^\/+/, '') !== '' && ignore.matches(p);
+  let paths = opts.allowWildcard && hasMeta(src) ? await expandGlob(root, src) : [src];
+  if (ignore) {
+    if (paths.length === 1 && paths[0] === src && !hasMeta(src) && isIgnored(src)) {
+      throw new NotFoundError(`${JSON.stringify(src)}: not found: excluded by .dockerignore`);
+    }
+    paths = paths.filter((p) => !isIgnored(p));
+  }
   for (const p of paths) {
     const abs = await resolveInRoot(root, p, opts.followSymlink ?? true);
     await hashTree(h, abs, p, opts);

@@ -7,6 +7,8 @@ import { BuildError, NotFoundError, type CopyAction } from '@pipekit/wire';
 import { expandGlob, hasMeta } from './glob.ts';
 import { resolveInRoot } from './resolve.ts';
 import { applyModeStr } from './mode.ts';
+import { checkRequired, ignoredIn, makeFilter, selectEntries } from './copy-filter.ts';
+import { archiveKind, extractArchive } from './unpack.ts';
 
 export type Owner = { uid: number; gid: number } | null;
 export type CopyContext = { owner: Owner; /** files from the build context belong to root */ fromLocal: boolean; exclude?: (rel: string) => boolean };
@@ -55,7 +57,12 @@ async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx
 
 export async function copyAction(destRoot: string, srcRoot: string, a: CopyAction, ctx: CopyContext): Promise<void> {
   const wild = a.allowWildcard && hasMeta(a.src);
-  const sources = wild ? await expandGlob(srcRoot, a.src) : [a.src];
+  // a local source's .dockerignore hides files from every copy that reads it
+  const ignore = ignoredIn(srcRoot);
+  const ignored = (p: string) => ignore !== undefined && p.replace(/^\/+/, '') !== '' && ignore.matches(p);
+  let sources = wild ? await expandGlob(srcRoot, a.src) : [a.src];
+  if (wild) sources = sources.filter((p) => !ignored(p));
+  else if (ignored(a.src)) throw new NotFoundError(`${JSON.stringify(a.src)}: not found: excluded by .dockerignore`);
   if (sources.length === 0) {
     if (a.allowEmptyWildcard) return;
     throw new NotFoundError(`no source files were specified: ${JSON.stringify(a.src)} matched nothing`);
@@ -74,6 +81,31 @@ export async function copyAction(destRoot: string, srcRoot: string, a: CopyActio
     if (a.createDestPath) await mkdirp(destRoot, parent, ctx.owner);
     else if (!(await fs.lstat(parent).then((p) => p.isDirectory(), () => false))) {
       throw new NotFoundError(`destination directory ${JSON.stringify(path.dirname(a.dest))} does not exist`);
+    }
+    if (a.attemptUnpack && st.isFile() && (await archiveKind(srcAbs)) !== null) {
+      // ADD of a local archive: its contents go into dest (a directory)
+      const out = await extractArchive(srcAbs, s);
+      try {
+        const dir = await resolveInRoot(destRoot, a.dest, true);
+        await mkdirp(destRoot, dir, ctx.owner);
+        const keep: CopyAction = { ...a, mode: a.mode, timestamp: a.timestamp };
+        await copyEntry(out, await fs.lstat(out), dir, keep, { ...ctx, fromLocal: false }, '');
+      } finally {
+        await fs.rm(out, { recursive: true, force: true });
+      }
+      continue;
+    }
+    const filter = st.isDirectory() ? makeFilter(srcRoot, srcAbs, a.excludePatterns, a.includePatterns) : undefined;
+    if (filter) {
+      // --exclude, --parents patterns or .dockerignore: copy the kept entries one by one
+      await checkRequired(srcAbs, a.requiredPaths);
+      for (const rel of await selectEntries(srcAbs, filter)) {
+        const from = rel ? path.join(srcAbs, rel) : srcAbs;
+        const fst = await fs.lstat(from);
+        const to = rel ? path.join(target, rel) : target;
+        await copyEntry(from, fst, to, a, { ...ctx, exclude: () => true }, '');
+      }
+      continue;
     }
     await copyEntry(srcAbs, st, target, a, ctx, '');
   }

@@ -14,6 +14,7 @@ import { resolveUser } from '../fs/user.ts';
 import { buildSpec, hostsFile, withDefaultPath, type OciMount } from '../exec/spec.ts';
 import { runContainer } from '../exec/runc.ts';
 import { missingPaths, removeStubs } from '../exec/stubs.ts';
+import { secretCacheKeys, secretMount, withSecretEnv } from '../exec/secret-mounts.ts';
 
 const HOSTNAME = 'buildkitsandbox';
 
@@ -52,7 +53,12 @@ async function extraMounts(ctx: SolveContext, v: Vertex, mounts: Mount[]): Promi
         const src = m.selector ? await resolveInRoot(view.root, m.selector) : view.root;
         oci.push({ destination: m.dest, type: 'bind', source: src, options: ['rbind', m.readonly ? 'ro' : 'rw'] });
       } else {
-        throw new PipekitError(`mount type ${m.type} at ${m.dest} needs secret-agent, which this build was not given`);
+        // secret file on its own tmpfs, or an ssh agent socket; skipped when optional and not given
+        const sm = await secretMount(ctx, m);
+        if (sm) {
+          closers.push(sm.cleanup);
+          oci.push(sm.mount);
+        }
       }
     }
   } catch (err) {
@@ -84,7 +90,7 @@ export const execHandler: OpHandler = {
     const inputs = v.inputKeys.map((k, i) => (localOnly.has(i) ? null : k));
     // cache mount ids and sharing never change what a step means (as in BuildKit)
     const mounts = e.mounts.map((m) => (m.type === 'cache' ? { ...m, cache: null } : m));
-    return canonicalDigest({ kind: 'exec.v1', exec: { ...e, mounts }, platform: v.rec.op.platform, inputs, content });
+    return canonicalDigest({ kind: 'exec.v1', exec: { ...e, mounts }, platform: v.rec.op.platform, inputs, content, ...(await secretCacheKeys(ctx, e)) });
   },
   async run(ctx, v) {
     const e = v.rec.op.exec as ExecOp;
@@ -118,7 +124,7 @@ export const execHandler: OpHandler = {
       const stubs = await missingPaths(root, ['/proc', '/dev', '/sys', ...all.map((m) => m.destination)]);
       const spec = buildSpec({
         args: e.meta.args,
-        env: withDefaultPath(e.meta.env),
+        env: await withSecretEnv(ctx, e, withDefaultPath(e.meta.env)),
         cwd: e.meta.cwd || '/',
         ids,
         rootPath: root,

@@ -5,6 +5,9 @@ import { promises as fs } from 'node:fs';
 import { canonicalDigest, NotFoundError, PipekitError, type SourceOp } from '@pipekit/wire';
 import { ensureImageLayers, resolveImage, type ResolvedBaseImage } from '@pipekit/cas-store';
 import type { OpHandler, SolveContext, Vertex } from '../context.ts';
+import { registerDirExcludes } from '../fs/copy-filter.ts';
+import { gitSource } from './source-git.ts';
+import { httpSource } from './source-http.ts';
 
 const resolved = new WeakMap<Vertex, Promise<ResolvedBaseImage>>();
 
@@ -34,6 +37,8 @@ export const sourceHandler: OpHandler = {
   cacheable: true,
   async cacheKey(ctx, v) {
     const s = scheme(v);
+    if (s === 'http' || s === 'https') return httpSource.cacheKey(ctx, v);
+    if (s === 'git') return gitSource.cacheKey(ctx, v);
     if (s === 'docker-image' || s === 'oci-layout') {
       const img = await resolveOnce(ctx, v);
       return canonicalDigest({ kind: 'image.v1', manifest: img.manifestDigest });
@@ -47,12 +52,16 @@ export const sourceHandler: OpHandler = {
   },
   async run(ctx, v) {
     const src = v.rec.op.source as SourceOp;
+    const s = scheme(v);
+    if (s === 'http' || s === 'https') return httpSource.run(ctx, v);
+    if (s === 'git') return gitSource.run(ctx, v);
     if (scheme(v) === 'local') {
       const dir = src.attrs['local.dir'];
       if (!dir) throw new PipekitError(`local source ${src.identifier} has no local.dir attribute`);
       const st = await fs.stat(dir).catch(() => undefined);
       if (!st?.isDirectory()) throw new NotFoundError(`build context ${dir} is not a directory`);
       const exclude = src.attrs['local.excludepatterns'] ? (JSON.parse(src.attrs['local.excludepatterns']) as string[]) : [];
+      registerDirExcludes(dir, exclude); // copies and content hashes read the dir through these
       return [{ kind: 'dir', dir, exclude }];
     }
     const img = await resolveOnce(ctx, v);
