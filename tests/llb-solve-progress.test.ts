@@ -46,8 +46,10 @@ test('cancellation stops the container and leaves no mounts or temp files', asyn
   assert.ok(code !== 0, 'exit code says it did not finish');
   const mounts = await fs.readFile('/proc/self/mounts', 'utf8');
   assert.not.ok(mounts.includes(store), 'no mounts left');
-  const ps = await sh('runc --root /run/pipekit-runc list -q');
-  assert.is(ps.stdout.toString().trim(), '', 'no containers left');
+  // other tests may run containers at the same time: look only at this store's
+  const ps = await sh('runc --root /run/pipekit-runc list --format json');
+  const mine = (JSON.parse(ps.stdout.toString() || 'null') ?? []).filter((c: { bundle: string }) => c.bundle.startsWith(store));
+  assert.equal(mine, [], 'no containers left');
   assert.equal(await listFiles(path.join(store, 'tmp')), []);
   assert.equal(await fs.readdir(path.join(store, 'snapshots', 'tmp')).catch(() => []), []);
 });

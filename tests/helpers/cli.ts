@@ -20,7 +20,7 @@ function toolsDir(): Promise<string> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipekit-deno-bin-'));
     const deno = path.join(ROOT, 'node_modules', '.bin', 'deno');
     for (const t of TOOLS) {
-      await fs.writeFile(path.join(dir, t), `#!/bin/sh\nexec "${deno}" task -q --config "${ROOT}/deno.json" ${t} "$@"\n`, { mode: 0o755 });
+      await fs.writeFile(path.join(dir, t), `#!/bin/sh\n# deno task keeps an inherited INIT_CWD (pnpm sets one): pass the real cwd\nINIT_CWD="$PWD" exec "${deno}" task -q --config "${ROOT}/deno.json" ${t} "$@"\n`, { mode: 0o755 });
     }
     return dir;
   })();
