@@ -38,7 +38,7 @@ export function checkGraphSecrets(graph: Graph, info: SessionInfo | undefined): 
     const k = `${need.kind}:${need.id}:${need.rec.digest}`;
     if (have || seen.has(k)) continue;
     seen.add(k);
-    const hint = need.kind === 'secret' ? `--secret id=${need.id},src=FILE (or env=VAR)` : `--ssh ${need.id === 'default' ? 'default' : `${need.id}=SOCKET|KEYFILE`}`;
+    const hint = need.kind === 'secret' ? `--secret id=${need.id},src=FILE or --secret id=${need.id},env=VAR` : `--ssh ${need.id === 'default' ? 'default' : `${need.id}=SOCKET|KEYFILE`}`;
     missing.push(`${where(need.rec)} requires ${need.kind === 'secret' ? 'secret' : 'ssh agent'} "${need.id}", which this build was not given (pass ${hint})`);
   }
   if (missing.length) throw new BuildError(missing.join('; '));

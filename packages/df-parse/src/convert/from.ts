@@ -99,7 +99,7 @@ export async function convertStage(conv: Conv, stage: Stage): Promise<StageState
   st.args = [];
   st.cmdSet = false;
   const fromImage = !base && (named !== undefined || imageName !== 'scratch');
-  const namer = new StepNamer(counted(body) + counted(triggers) + (fromImage ? 1 : 0), label, multi);
+  const namer = new StepNamer(counted(body) + counted(triggers) + (fromImage ? 1 : 0), label, multi, () => st.env);
   if (fromStep && 'local' in fromStep) {
     // a directory as a base: its files become the stage's first layer
     st.ref = conv.graph.add(

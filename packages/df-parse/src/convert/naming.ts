@@ -12,20 +12,42 @@ export function countsAsStep(n: Node): boolean {
   return COUNTED.has(n.value);
 }
 
+/** `->arm64` when the stage's TARGET* args name another platform than it runs on (cross builds). */
+function targetSuffix(base: Platform, env: string[]): string {
+  const get = (k: string) => env.find((e) => e.startsWith(`${k}=`))?.slice(k.length + 1);
+  const tp = get('TARGETPLATFORM');
+  let os = get('TARGETOS');
+  let arch = get('TARGETARCH');
+  let variant = get('TARGETVARIANT') ?? '';
+  if (tp) [os, arch, variant = ''] = tp.split('/');
+  if (os === undefined && arch === undefined) return '';
+  os ||= base.os;
+  arch ||= base.architecture;
+  if (os === base.os && arch !== base.architecture) return `->${arch}${variant ? `/${variant}` : ''}`;
+  if (os !== base.os) return `->${[os, arch, variant].filter(Boolean).join('/')}`;
+  return '';
+}
+
 export class StepNamer {
   private total: number;
   private i = 0;
-  private label: string;
-  constructor(total: number, stageLabel: string, platform: Platform | null) {
+  private stage: string;
+  private platform: Platform | null;
+  private env: () => string[];
+  /** `platform` only in multi-platform builds; `env` is the stage env at naming time */
+  constructor(total: number, stageLabel: string, platform: Platform | null, env: () => string[] = () => []) {
     this.total = total;
-    this.label = (platform ? `${formatPlatform(platform)} ` : '') + (stageLabel ? `${stageLabel} ` : '');
+    this.stage = stageLabel ? `${stageLabel} ` : '';
+    this.platform = platform;
+    this.env = env;
   }
 
   next(text: string): string {
     this.i++;
     if (this.total === 0) return text;
     const width = String(this.total).length;
-    return `[${this.label}${String(this.i).padStart(width)}/${this.total}] ${text}`;
+    const p = this.platform ? `${formatPlatform(this.platform)}${targetSuffix(this.platform, this.env())} ` : '';
+    return `[${p}${this.stage}${String(this.i).padStart(width)}/${this.total}] ${text}`;
   }
 
   /** The same number again (COPY --link names its copy and its merge alike). */
