@@ -2,6 +2,7 @@
 // snapshot root (mount runs there) so deep chains fit the 4 KiB option limit.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import process from 'node:process';
 import { PipekitError, runCommand } from '@pipekit/wire';
 import type { SnapshotStore } from './snapshots.ts';
 
@@ -32,13 +33,27 @@ async function distinctLayers(snaps: SnapshotStore, layers: string[]): Promise<s
     seen.set(id, n + 1);
     if (n === 0) out.push(id);
     else if (out[out.length - 1] === id || out[out.length - 1]?.startsWith(`${id}.`)) continue; // same layer twice in a row: no-op
-    else out.push(await snaps.copyOf(id, n));
+    else out.push(await copyOf(snaps, id, n));
   }
   return out;
 }
 
+/** A second (n-th) physical copy of a snapshot, for chains that repeat a layer. */
+async function copyOf(snaps: SnapshotStore, id: string, n: number): Promise<string> {
+  const copy = `${id}.${n}`;
+  if (await snaps.exists(copy)) return copy;
+  const tmp = path.join(snaps.root, 'tmp', `copy-${process.pid}-${Date.now()}-${n}`);
+  await fs.mkdir(path.dirname(tmp), { recursive: true });
+  const res = await runCommand('cp', ['-a', snaps.dir(id), tmp]);
+  if (res.code !== 0) throw new PipekitError(`cannot copy snapshot ${id}: ${res.stderr.trim()}`);
+  await fs.rename(tmp, snaps.dir(copy)).catch(async () => fs.rm(tmp, { recursive: true, force: true }));
+  return copy;
+}
+
 export async function mountOverlay(snaps: SnapshotStore, spec: OverlaySpec): Promise<void> {
   await snaps.emptyDir();
+  // a read-only overlay needs two distinct lowers; this is the second empty one
+  await fs.mkdir(snaps.dir('empty2'), { recursive: true });
   const lowers = (await distinctLayers(snaps, spec.layers)).reverse();
   // overlay wants one lower with an upper, and two without one
   if (lowers.length === 0) lowers.push('empty');

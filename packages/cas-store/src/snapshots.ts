@@ -4,7 +4,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 
 export class SnapshotStore {
   readonly root: string;
@@ -18,10 +17,8 @@ export class SnapshotStore {
 
   /** An always-empty directory, used as the bottom lower of read-only mounts. */
   async emptyDir(): Promise<string> {
-    // two of them: a read-only overlay needs two distinct lowers
     const d = path.join(this.root, 'empty');
     await fs.mkdir(d, { recursive: true });
-    await fs.mkdir(path.join(this.root, 'empty2'), { recursive: true });
     return d;
   }
 
@@ -38,17 +35,6 @@ export class SnapshotStore {
     const id = randomBytes(5).toString('hex');
     await fs.rename(this.dir(tmpId), this.dir(id));
     return id;
-  }
-
-  /** A second (n-th) physical copy of a snapshot, for chains that repeat a layer. */
-  async copyOf(id: string, n: number): Promise<string> {
-    const copy = `${id}.${n}`;
-    if (await this.exists(copy)) return copy;
-    const tmp = await this.prepare();
-    await fs.rm(this.dir(tmp.id), { recursive: true });
-    await execa('cp', ['-a', this.dir(id), this.dir(tmp.id)]);
-    await fs.rename(this.dir(tmp.id), this.dir(copy)).catch(async () => fs.rm(this.dir(tmp.id), { recursive: true, force: true }));
-    return copy;
   }
 
   async exists(id: string): Promise<boolean> {

@@ -37,21 +37,6 @@ export class Store {
     return new Store(dir);
   }
 
-  private pending = new Set<Promise<void>>();
-
-  /** Remove a scratch directory in the background (off the critical path); settle() waits. */
-  discard(dir: string): void {
-    const p: Promise<void> = fs.rm(dir, { recursive: true, force: true }).catch(() => undefined).then(() => {
-      this.pending.delete(p);
-    });
-    this.pending.add(p);
-  }
-
-  /** Wait for background removals, so the store is tidy before a tool exits. */
-  async settle(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
-  }
-
   /** A scratch directory under tmp/ for one operation; the caller removes it. */
   async tempDir(prefix: string): Promise<string> {
     return fs.mkdtemp(path.join(this.dir, 'tmp', `${prefix}-`));

@@ -7,6 +7,7 @@ import type { OpHandler, SolveContext, Vertex } from './context.ts';
 import type { Progress } from './progress/events.ts';
 import { EMPTY, type Ref } from './refs.ts';
 import { Semaphore } from './semaphore.ts';
+import { settle } from './trash.ts';
 import { StepError } from './step-error.ts';
 import { execHandler } from './ops/exec.ts';
 import { fileHandler } from './ops/file.ts';
@@ -133,7 +134,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     if (!r.input) return EMPTY;
     const s = await solveVertex(r.input.digest);
     return s.outputs[r.input.index] ?? EMPTY;
-  }));
+  })).finally(settle);
   graph.results.forEach((r, i) => results.push(toImageRecord(opts.store, r, refs[i])));
   return results;
 }

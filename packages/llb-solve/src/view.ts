@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import { mountOverlay, unmount, type Store } from '@pipekit/cas-store';
 import { PipekitError } from '@pipekit/wire';
 import type { Ref } from './refs.ts';
+import { discard } from './trash.ts';
 
 export async function withView<T>(store: Store, ref: Ref, fn: (root: string) => Promise<T>): Promise<T> {
   if (ref.kind === 'dir') return fn(ref.dir);
@@ -43,8 +44,8 @@ export async function mountWritable(store: Store, ref: Ref): Promise<RwMount> {
     if (done) return;
     done = true;
     await unmount(root);
-    store.discard(root);
-    store.discard(work);
+    discard(root);
+    discard(work);
   };
   return {
     root,

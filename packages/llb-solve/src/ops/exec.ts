@@ -13,6 +13,7 @@ import { resolveInRoot } from '../fs/resolve.ts';
 import { resolveUser } from '../fs/user.ts';
 import { buildSpec, hostsFile, withDefaultPath, type OciMount } from '../exec/spec.ts';
 import { runContainer } from '../exec/runc.ts';
+import { discard } from '../trash.ts';
 import { missingPaths, removeStubs } from '../exec/stubs.ts';
 import { secretCacheKeys, secretMount, withSecretEnv } from '../exec/secret-mounts.ts';
 
@@ -144,7 +145,7 @@ export const execHandler: OpHandler = {
       throw err;
     }
     await extra?.cleanup();
-    ctx.store.discard(bundle);
+    discard(bundle);
     const { tmpId } = await rw.finish();
     const layer = await commitSnapshot(ctx.store, tmpId);
     const layers = base.kind === 'layers' ? base.layers : [];
