@@ -3,8 +3,8 @@
 import process from 'node:process';
 import { readGraph, hostPlatform, toNdjsonLine, type Graph, type ImageRecord } from '@pipekit/wire';
 import { Store } from '@pipekit/cas-store';
-import { checkGraphSecrets, openSession, sessionMasks, type SessionProvider } from '@pipekit/secret-agent';
-import { Progress } from './progress/events.ts';
+import { checkGraphSecrets, LogMasker, openSession, sessionMasks, type SessionProvider } from '@pipekit/secret-agent';
+import { Progress, type Renderer } from './progress/events.ts';
 import { createRenderer } from './progress/renderers.ts';
 import { solve } from './solver.ts';
 
@@ -30,6 +30,34 @@ export type SolveCommand = {
   stderrIsTty: boolean;
 };
 
+/** Progress that masks secrets even when a step's output cuts one across two chunks. */
+class MaskedProgress extends Progress {
+  private masker: LogMasker;
+  constructor(renderer: Renderer, masks: string[]) {
+    super(renderer);
+    this.mask(masks);
+    this.masker = new LogMasker(masks);
+  }
+  override log(digest: string, stream: 1 | 2, data: Uint8Array): void {
+    const text = this.masker.push(`${stream}:${digest}`, data);
+    if (text) super.log(digest, stream, Buffer.from(text));
+  }
+  private flushLogs(digest: string): void {
+    for (const stream of [1, 2] as const) {
+      const text = this.masker.flush(`${stream}:${digest}`);
+      if (text) super.log(digest, stream, Buffer.from(text));
+    }
+  }
+  override done(digest: string): void {
+    this.flushLogs(digest);
+    super.done(digest);
+  }
+  override fail(digest: string, err: string): void {
+    this.flushLogs(digest);
+    super.fail(digest, err);
+  }
+}
+
 export async function runSolve(cmd: SolveCommand): Promise<ImageRecord[]> {
   // secrets are read (and bad specs refused) before anything else happens
   const session = await openSession({ secrets: cmd.secrets, ssh: cmd.ssh, session: cmd.session });
@@ -48,8 +76,7 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, session: SessionProvi
     rows: () => process.stderr.rows || 24,
     cols: () => process.stderr.columns || 80,
   }, { explain: cmd.explain });
-  const progress = new Progress(renderer);
-  if (session) progress.mask(await sessionMasks(session));
+  const progress = session ? new MaskedProgress(renderer, await sessionMasks(session)) : new Progress(renderer);
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.on('SIGINT', onSignal);
