@@ -149,6 +149,21 @@ test('a secret\'s value leaves the cache alone unless cache=content, which keys 
   assert.is(key.mode & 0o777, 0o600);
 });
 
+test('a secret that a step prints across a 64 KiB pipe read is still masked', async () => {
+  const value = `pk-split-${randomBytes(8).toString('hex')}`;
+  // one write of 65530 bytes of padding + the secret: the solver's 64 KiB read cuts the secret in two
+  const ctx = await context(['RUN --mount=type=secret,id=tok (head -c 65530 /dev/zero | tr "\\0" a; cat /run/secrets/tok; echo) > /f; cat /f']);
+  const out = await tempDir('secrets-split');
+  await fs.writeFile(path.join(out, 'tok'), value);
+  for (const mode of ['plain', 'rawjson']) {
+    const r = await sh(`df-parse Dockerfile --store ${out}/store | llb-solve --store ${out}/store --no-cache --progress ${mode} --secret id=tok,src=${out}/tok > /dev/null`, { cwd: ctx });
+    assert.is(r.code, 0, r.stderr);
+    const shown = mode === 'plain' ? r.stderr.replace(/\n#\d+ [\d.]+ /g, '') : rawjsonLogs(r.stderr);
+    assert.match(shown, /aaaa\*\*\*\*\n/, mode);
+    assert.not.ok(shown.includes(value) || r.stderr.includes(value), `${mode} shows the secret`);
+  }
+});
+
 test('control: the leak search does find a secret that a step copies into its layer', async () => {
   const value = `pk-copied-${randomBytes(8).toString('hex')}`;
   const ctx = await context(['RUN --mount=type=secret,id=tok cp /run/secrets/tok /copied']);

@@ -10,3 +10,4 @@ export * from './graph-check.ts';
 export * from './masking.ts';
 export * from './fingerprint.ts';
 export * from './open.ts';
+export * from './log-masker.ts';
