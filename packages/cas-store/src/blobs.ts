@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import process from 'node:process';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { IntegrityError, NotFoundError, isDigest } from '@pipekit/wire';
@@ -39,7 +40,7 @@ export class BlobStore {
   /** Store content; idempotent. Throws IntegrityError (and stores nothing) when `expect` does not match. */
   async put(src: BlobSource, expect: Partial<BlobInfo> = {}): Promise<BlobInfo> {
     await fs.mkdir(this.tmpDir, { recursive: true });
-    const tmp = path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`);
+    const tmp = path.join(this.tmpDir, `blob-${process.pid}-${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
     let size = 0;
     const counted = async function* (s: Iterable<Uint8Array> | AsyncIterable<Uint8Array>) {

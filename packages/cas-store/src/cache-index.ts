@@ -40,4 +40,14 @@ export class CacheIndex {
   async delete(key: string): Promise<void> {
     await fs.rm(this.file(key), { force: true });
   }
+
+  /** Store a record as it is (an imported one keeps its times). */
+  async putRecord(rec: CacheRecord): Promise<void> {
+    await writeJsonAtomic(this.file(rec.key), rec);
+  }
+
+  async list(): Promise<string[]> {
+    const names = await fs.readdir(this.root).catch(() => [] as string[]);
+    return names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n)).map((n) => `sha256:${n.slice(0, 64)}`);
+  }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { hostPlatform, parsePlatform, UsageError } from '@pipekit/wire';
 import { Store } from './store.ts';
 import { resolveImage, ensureImageLayers } from './images.ts';
+import { RegistryClient } from './registry/client.ts';
 
 async function dirSize(dir: string): Promise<{ files: number; bytes: number }> {
   let files = 0;
@@ -36,11 +37,12 @@ export async function storeInfo(storeFlag?: string): Promise<Record<string, unkn
   };
 }
 
-export async function pullCommand(ref: string, opts: { store?: string; platform?: string; insecureRegistries?: string[] }): Promise<string> {
+export async function pullCommand(ref: string, opts: { store?: string; platform?: string; insecureRegistries?: string[]; registryCAs?: string[] }): Promise<string> {
   const store = await Store.open(opts.store);
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
-  const img = await resolveImage(store, ref, platform, { insecureRegistries: opts.insecureRegistries });
-  await ensureImageLayers(store, img, { insecureRegistries: opts.insecureRegistries });
+  const client = new RegistryClient({ insecureRegistries: opts.insecureRegistries, registryCAs: opts.registryCAs });
+  const img = await resolveImage(store, ref, platform, { client });
+  await ensureImageLayers(store, img, { client });
   return img.manifestDigest;
 }
 

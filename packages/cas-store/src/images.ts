@@ -3,7 +3,7 @@
 // llb-solve needs). A pinned digest already in the store costs no network.
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { NotFoundError, PipekitError, type Descriptor, type ImageConfig, type Platform } from '@pipekit/wire';
+import { NotFoundError, PipekitError, RemoteError, type Descriptor, type ImageConfig, type Platform } from '@pipekit/wire';
 import type { Store } from './store.ts';
 import type { LayerEntry } from './layer-index.ts';
 import { ensureSnapshot } from './layers.ts';
@@ -12,6 +12,7 @@ import { parseReference, type ImageRef } from './registry/reference.ts';
 import { manifestKind } from './registry/media-types.ts';
 import { selectPlatform, type ImageIndex } from './registry/platform-select.ts';
 import { short } from './blobs.ts';
+import { markInUse } from './inuse.ts';
 
 export type Manifest = { schemaVersion: number; mediaType?: string; config: Descriptor; layers: Descriptor[] };
 export type ResolvedBaseImage = {
@@ -22,7 +23,27 @@ export type ResolvedBaseImage = {
   manifest: Manifest;
   config: ImageConfig;
 };
-export type ImageSourceOptions = { client?: RegistryClient; insecureRegistries?: string[]; onStatus?: (id: string, done: boolean) => void };
+export type ImageSourceOptions = { client?: RegistryClient; insecureRegistries?: string[]; registryCAs?: string[]; onStatus?: (id: string, done: boolean) => void };
+
+const FETCH_ATTEMPTS = 3;
+
+function clientFor(opts: ImageSourceOptions): RegistryClient {
+  return opts.client ?? new RegistryClient({ insecureRegistries: opts.insecureRegistries, registryCAs: opts.registryCAs });
+}
+
+/** Fetch a blob into the store, verified; a connection dropped mid-body is retried, bad content is not. */
+export async function fetchBlobInto(store: Store, client: RegistryClient, ref: ImageRef, desc: Descriptor): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const blob = await client.fetchBlob(ref, desc.digest);
+      await store.blobs.put(blob.body, { digest: desc.digest, size: desc.size });
+      return;
+    } catch (err) {
+      if (!(err instanceof RemoteError) || attempt >= FETCH_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
 
 async function storedManifest(store: Store, digest: string, platform: Platform, name: string): Promise<{ digest: string; manifest: Manifest } | undefined> {
   if (!(await store.blobs.has(digest))) return undefined;
@@ -38,7 +59,7 @@ async function storedManifest(store: Store, digest: string, platform: Platform, 
 export async function resolveImage(store: Store, refStr: string, platform: Platform, opts: ImageSourceOptions = {}): Promise<ResolvedBaseImage> {
   if (refStr.startsWith('oci-layout://')) return resolveLayoutImage(store, refStr, platform);
   const ref = parseReference(refStr);
-  const client = opts.client ?? new RegistryClient({ insecureRegistries: opts.insecureRegistries });
+  const client = clientFor(opts);
   let found = ref.digest ? await storedManifest(store, ref.digest, platform, ref.toString()) : undefined;
   if (!found) {
     const res = await client.resolveImage(ref, platform);
@@ -46,10 +67,7 @@ export async function resolveImage(store: Store, refStr: string, platform: Platf
     found = { digest: res.manifestDigest, manifest: JSON.parse(Buffer.from(res.manifest).toString('utf8')) as Manifest };
   }
   const cfg = found.manifest.config;
-  if (!(await store.blobs.has(cfg.digest))) {
-    const blob = await client.fetchBlob(ref, cfg.digest);
-    await store.blobs.put(blob.body, { digest: cfg.digest, size: cfg.size });
-  }
+  if (!(await store.blobs.has(cfg.digest))) await fetchBlobInto(store, client, ref, cfg);
   const config = await store.blobs.readJson<ImageConfig>(cfg.digest);
   const name = ref.tag ? `${ref.registry}/${ref.repository}:${ref.tag}` : `${ref.registry}/${ref.repository}`;
   return { pinned: `${name}@${found.digest}`, ref, manifestDigest: found.digest, manifest: found.manifest, config };
@@ -93,22 +111,29 @@ export async function ensureImageLayers(store: Store, img: ResolvedBaseImage, op
   if (diffIds.length !== img.manifest.layers.length) {
     throw new PipekitError(`image ${img.pinned}: config lists ${diffIds.length} diff ids for ${img.manifest.layers.length} layers`);
   }
-  const client = opts.client ?? new RegistryClient({ insecureRegistries: opts.insecureRegistries });
+  const client = clientFor(opts);
   const out: LayerEntry[] = [];
+  await markInUse(store, 'layer', diffIds);
   for (const [i, desc] of img.manifest.layers.entries()) {
     const known = await store.layers.get(diffIds[i]);
-    if (known?.snapshot && (await store.snapshots.exists(known.snapshot))) {
+    if (known?.snapshot && (await store.snapshots.exists(known.snapshot)) && (await store.blobs.has(known.blob.digest))) {
       out.push(known);
       continue;
     }
     if (!(await store.blobs.has(desc.digest))) {
       opts.onStatus?.(`pulling ${desc.digest}`, false);
-      const blob = await client.fetchBlob(img.ref, desc.digest);
-      await store.blobs.put(blob.body, { digest: desc.digest, size: desc.size });
+      await fetchBlobInto(store, client, img.ref, desc);
       opts.onStatus?.(`pulling ${desc.digest}`, true);
     }
     opts.onStatus?.(`extracting ${desc.digest}`, false);
-    out.push(await ensureSnapshot(store, desc, diffIds[i]));
+    const entry = await ensureSnapshot(store, desc, diffIds[i]);
+    // remember where the blob came from: a push to another repository there can mount it
+    const source = img.pinned.startsWith('oci-layout://') ? undefined : `${img.ref.registry}/${img.ref.repository}`;
+    if (source && entry.blob.digest === desc.digest && !entry.sources?.includes(source)) {
+      const withSource = { ...entry, sources: [...(entry.sources ?? []), source] };
+      await store.layers.put(withSource);
+      out.push(withSource);
+    } else out.push(entry);
     opts.onStatus?.(`extracting ${desc.digest}`, true);
   }
   return out;

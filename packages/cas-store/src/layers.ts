@@ -9,6 +9,7 @@ import { packLayer } from './layer-pack.ts';
 import { unpackLayer } from './layer-unpack.ts';
 import { short } from './blobs.ts';
 import type { Store } from './store.ts';
+import { markInUse } from './inuse.ts';
 
 export const MEDIA_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
 const GZIP_TYPES = new Set([
@@ -21,25 +22,29 @@ const TAR_TYPES = new Set([MEDIA_LAYER_TAR, 'application/vnd.docker.image.rootfs
 /** Pack a prepared snapshot into a layer blob, then commit it under its final id. */
 export async function commitSnapshot(store: Store, tmpId: string): Promise<LayerEntry> {
   const blob = await store.blobs.put(packLayer(store.snapshots.dir(tmpId)));
+  await markInUse(store, 'layer', [blob.digest]);
   const snapshot = await store.snapshots.commit(tmpId);
-  const existing = await store.layers.get(blob.digest);
-  if (existing?.snapshot && (await store.snapshots.exists(existing.snapshot))) {
-    // identical layer already unpacked: keep one copy
-    await store.snapshots.remove(snapshot);
-    return existing;
-  }
+  await markInUse(store, 'snapshot', [snapshot]);
   const entry: LayerEntry = {
     diffID: blob.digest,
     size: blob.size,
     blob: { mediaType: MEDIA_LAYER_TAR, digest: blob.digest, size: blob.size },
     snapshot,
   };
-  await store.layers.put(entry);
-  return entry;
+  const kept = await store.layers.putIfAbsent(entry, (e) => usableLayer(store, e));
+  // identical layer already unpacked (maybe by another build right now): keep one copy
+  if (kept !== entry) await store.snapshots.remove(snapshot);
+  return kept;
+}
+
+/** An index entry whose snapshot and blob are both present. */
+export async function usableLayer(store: Store, e: LayerEntry): Promise<boolean> {
+  return Boolean(e.snapshot) && (await store.snapshots.exists(e.snapshot as string)) && (await store.blobs.has(e.blob.digest));
 }
 
 /** Make sure a layer (from a pulled blob) is unpacked into a snapshot; verifies its diff id. */
 export async function ensureSnapshot(store: Store, desc: Descriptor, diffID: string): Promise<LayerEntry> {
+  await markInUse(store, 'layer', [diffID]);
   const known = await store.layers.get(diffID);
   if (known?.snapshot && (await store.snapshots.exists(known.snapshot))) return known;
   let tar: AsyncIterable<Uint8Array> = store.blobs.open(desc.digest);
@@ -62,9 +67,11 @@ export async function ensureSnapshot(store: Store, desc: Descriptor, diffID: str
     const got = `sha256:${hash.digest('hex')}`;
     if (got !== diffID) throw new IntegrityError(`layer ${short(desc.digest)}: uncompressed content ${short(got)} does not match diff id ${short(diffID)}`);
     const snapshot = await store.snapshots.commit(tmp.id);
-    const entry: LayerEntry = { diffID, size, blob: { mediaType: desc.mediaType, digest: desc.digest, size: desc.size }, snapshot };
-    await store.layers.put(entry);
-    return entry;
+    await markInUse(store, 'snapshot', [snapshot]);
+    const entry: LayerEntry = { diffID, size, blob: { mediaType: desc.mediaType, digest: desc.digest, size: desc.size }, snapshot, ...(known?.sources ? { sources: known.sources } : {}) };
+    const kept = await store.layers.putIfAbsent(entry, (e) => usableLayer(store, e));
+    if (kept !== entry) await store.snapshots.remove(snapshot);
+    return kept;
   } catch (err) {
     await store.snapshots.remove(tmp.id);
     throw err;

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import process from 'node:process';
 
 export class SnapshotStore {
   readonly root: string;
@@ -25,7 +26,7 @@ export class SnapshotStore {
   /** A fresh directory to fill; commit() gives it its final name. */
   async prepare(): Promise<{ id: string; dir: string }> {
     await fs.mkdir(path.join(this.root, 'tmp'), { recursive: true });
-    const id = `tmp/${randomBytes(6).toString('hex')}`;
+    const id = `tmp/${process.pid}-${randomBytes(6).toString('hex')}`;
     const dir = this.dir(id);
     await fs.mkdir(dir, { mode: 0o755 });
     return { id, dir };

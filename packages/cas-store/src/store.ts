@@ -3,8 +3,12 @@
 //   snapshots/<id>/         unpacked layers (overlay upper format)
 //   layers/by-diffid/*.json diff id -> blob + snapshot
 //   cache/*.json            solver cache records
+//   layers/gzip/*.json      diff id -> gzip blob (export-oci's compressed copies)
+//   cachemounts/<hash>/     RUN --mount=type=cache directories (+ <hash>.json)
 //   images/*.json           resolved image references (ref + platform -> manifest)
-//   tmp/                    in-flight writes (safe to delete when nothing runs)
+//   run/                    in-use markers of running builds, store locks
+//   tmp/                    in-flight writes, named <what>-<pid>-<random>; leftovers
+//                           of dead processes are removed when a store is opened
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BlobStore } from './blobs.ts';
@@ -12,6 +16,8 @@ import { CacheIndex } from './cache-index.ts';
 import { LayerIndex } from './layer-index.ts';
 import { resolveStoreDir } from './location.ts';
 import { SnapshotStore } from './snapshots.ts';
+import { cleanLeftovers } from './janitor.ts';
+import process from 'node:process';
 
 export class Store {
   readonly dir: string;
@@ -34,11 +40,13 @@ export class Store {
     for (const sub of ['blobs/sha256', 'snapshots', 'layers/by-diffid', 'cache', 'images', 'tmp', 'run']) {
       await fs.mkdir(path.join(dir, sub), { recursive: true });
     }
+    // a killed build's temp dirs (and mounts on them) go before anyone trips over them
+    await cleanLeftovers(dir);
     return new Store(dir);
   }
 
   /** A scratch directory under tmp/ for one operation; the caller removes it. */
   async tempDir(prefix: string): Promise<string> {
-    return fs.mkdtemp(path.join(this.dir, 'tmp', `${prefix}-`));
+    return fs.mkdtemp(path.join(this.dir, 'tmp', `${prefix}-${process.pid}-`));
   }
 }

@@ -221,7 +221,7 @@ test('basic challenge without credentials, 5xx retries, oversized manifests', as
   await rejects(client.getManifest(`${fake.host}/basic/x:1`), RemoteError, /requires authentication \(Basic\): no credentials configured/);
   calls = 0;
   await rejects(client.getManifest(`${fake.host}/flaky/x:1`), RemoteError, /answered HTTP 503 for manifest .*flaky\/x:1: UNAVAILABLE: try later$/);
-  assert.is(calls, 3, 'GET retried up to 3 attempts');
+  assert.is(calls, 5, 'GET retried up to 5 attempts');
   await rejects(client.getManifest(`${fake.host}/huge/x:1`), RemoteError, /larger than 4194304 bytes/);
   const withCreds = new RegistryClient({ credentials: () => ({ username: 'u', password: 'p' }) });
   await rejects(withCreds.getManifest(`${fake.host}/basic/x:1`), RemoteError, /denied access .*HTTP 401.*authentication is required/);

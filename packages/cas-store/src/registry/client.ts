@@ -5,6 +5,9 @@ import { createHash } from 'node:crypto';
 import { IntegrityError, NotFoundError, RemoteError, UsageError, type Platform } from '@pipekit/wire';
 import type { CredentialsFn } from './auth.ts';
 import { registryBaseUrl } from './endpoint.ts';
+import { dockerCredentials } from './docker-config.ts';
+import { loadRegistryCAs } from './registry-ca.ts';
+import { makeFetch } from './tls-fetch.ts';
 import { registryErrorMessage } from './failure.ts';
 import { MANIFEST_ACCEPT, effectiveMediaType, manifestKind } from './media-types.ts';
 import { selectPlatform, type ImageIndex } from './platform-select.ts';
@@ -17,8 +20,10 @@ export type RegistryClientOptions = {
   /** registries (as written in references, or API hosts) spoken to over plain HTTP */
   insecureRegistries?: string[];
   userAgent?: string;
-  /** credentials for a registry API host; without it only anonymous tokens are used */
+  /** credentials for a registry host (default: docker's config.json, see docker-config.ts) */
   credentials?: CredentialsFn;
+  /** extra trusted CAs: `FILE` (PEM, for every registry) or `HOST=FILE` (also makes a loopback HOST use HTTPS) */
+  registryCAs?: string[];
 };
 export type FetchedManifest = { bytes: Uint8Array; mediaType: string; digest: string };
 export type ResolvedImage = { manifestDigest: string; manifest: Uint8Array; mediaType: string; indexDigest?: string };
@@ -32,9 +37,18 @@ export class RegistryClient {
   private readonly transport: Transport;
   private readonly insecure: string[];
 
+  private readonly tlsHosts: string[];
+
   constructor(opts: RegistryClientOptions = {}) {
     this.insecure = opts.insecureRegistries ?? [];
-    this.transport = new Transport({ timeoutMs: opts.timeoutMs ?? 30_000, userAgent: opts.userAgent ?? 'pipekit-cas-store/0.1', credentials: opts.credentials });
+    const tls = loadRegistryCAs(opts.registryCAs ?? []);
+    this.tlsHosts = tls.hosts;
+    this.transport = new Transport({
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      userAgent: opts.userAgent ?? 'pipekit-cas-store/0.1',
+      credentials: opts.credentials ?? dockerCredentials(),
+      fetch: makeFetch(tls.pems),
+    });
   }
 
   /** Fetch a manifest or index by tag or digest (default: the ref's digest, else its tag). */
@@ -176,7 +190,7 @@ export class RegistryClient {
   }
 
   private base(ref: ImageRef): string {
-    return `${registryBaseUrl(ref.registry, this.insecure)}/v2/${ref.repository}`;
+    return `${registryBaseUrl(ref.registry, this.insecure, this.tlsHosts)}/v2/${ref.repository}`;
   }
 
   /** The error for a non-2xx answer: NotFoundError for 404 / *_UNKNOWN, RemoteError otherwise. */

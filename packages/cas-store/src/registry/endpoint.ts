@@ -1,13 +1,16 @@
 // Where a registry name is served: docker.io's API lives on registry-1.docker.io,
 // loopback and explicitly insecure registries speak plain HTTP, the rest HTTPS.
+// A loopback registry with its own CA (--registry-ca HOST=FILE, or
+// /etc/docker/certs.d/HOST/ca.crt) is spoken to over HTTPS.
 import { isIP } from 'node:net';
 
 export const DOCKER_HUB_API = 'registry-1.docker.io';
 
 /** `http(s)://host[:port]` for a registry name as it appears in an ImageRef. */
-export function registryBaseUrl(registry: string, insecureRegistries: readonly string[] = []): string {
+export function registryBaseUrl(registry: string, insecureRegistries: readonly string[] = [], tlsHosts: readonly string[] = []): string {
   const host = registry === 'docker.io' ? DOCKER_HUB_API : registry;
-  const plain = isLoopback(hostname(host)) || insecureRegistries.includes(registry) || insecureRegistries.includes(host);
+  const tls = tlsHosts.includes(registry) || tlsHosts.includes(host);
+  const plain = (isLoopback(hostname(host)) && !tls) || insecureRegistries.includes(registry) || insecureRegistries.includes(host);
   return `${plain ? 'http' : 'https'}://${host}`;
 }
 

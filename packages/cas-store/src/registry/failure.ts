@@ -22,7 +22,7 @@ export function describeNetworkError(err: unknown, timedOut: boolean, timeoutMs:
   }
   if (has(/EHOSTUNREACH|ENETUNREACH|no route to host|network is unreachable/i)) return { words: 'host unreachable', retryable: false };
   if (has(/certificate|CERT_|SSL|TLS|handshake/i)) {
-    return { words: `TLS error (${lastMessage(err)}); for a plain-HTTP registry add it to insecureRegistries`, retryable: false };
+    return { words: `TLS error (${lastMessage(err)}); trust a private CA with --registry-ca HOST=FILE; a plain-HTTP registry needs --insecure-registry HOST`, retryable: false };
   }
   return { words: lastMessage(err), retryable: false };
 }

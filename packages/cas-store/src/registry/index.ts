@@ -7,3 +7,6 @@ export * from './platform-select.ts';
 export * from './store-image.ts';
 export * from './pull.ts';
 export * from './layout-pull.ts';
+export * from './docker-config.ts';
+export * from './registry-ca.ts';
+export * from './tls-fetch.ts';

@@ -3,6 +3,7 @@
 import { RemoteError } from '@pipekit/wire';
 import { Authenticator, type CredentialsFn } from './auth.ts';
 import { describeNetworkError } from './failure.ts';
+import type { FetchFn } from './tls-fetch.ts';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type SendOptions = {
@@ -16,17 +17,20 @@ export type SendOptions = {
   body?: Uint8Array | AsyncIterable<Uint8Array>;
 };
 
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 5;
+const MAX_RETRY_AFTER_MS = 10_000;
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 
 export class Transport {
   readonly timeoutMs: number;
   private readonly userAgent: string;
   private readonly auth: Authenticator;
+  private readonly fetchFn: FetchFn;
 
-  constructor(opts: { timeoutMs: number; userAgent: string; credentials?: CredentialsFn }) {
+  constructor(opts: { timeoutMs: number; userAgent: string; credentials?: CredentialsFn; fetch?: FetchFn }) {
     this.timeoutMs = opts.timeoutMs;
     this.userAgent = opts.userAgent;
+    this.fetchFn = opts.fetch ?? ((url, init) => fetch(url, init));
     this.auth = new Authenticator({
       credentials: opts.credentials,
       rawFetch: async (url, init) => {
@@ -50,7 +54,7 @@ export class Transport {
       const reply = await this.attempt(o.url, o.method, headers, body, `registry ${o.registry}`);
       if (reply instanceof Error) {
         if (idempotent && reply.retryable && attempt < MAX_ATTEMPTS) {
-          await sleep(100 * 2 ** attempt);
+          await sleep(backoff(attempt));
           continue;
         }
         throw reply;
@@ -64,7 +68,7 @@ export class Transport {
       }
       if (idempotent && RETRY_STATUS.has(reply.status) && attempt < MAX_ATTEMPTS) {
         await reply.discard();
-        await sleep(100 * 2 ** attempt);
+        await sleep(retryAfter(reply.headers.get('retry-after')) ?? backoff(attempt));
         continue;
       }
       return reply;
@@ -82,7 +86,7 @@ export class Transport {
     const init: RequestInit & { duplex?: 'half' } = { method, headers: { 'user-agent': this.userAgent, ...headers }, body: body as BodyInit | undefined, signal: controller.signal, redirect: 'follow' };
     if (body instanceof ReadableStream) init.duplex = 'half'; // required by fetch for streamed request bodies
     try {
-      const res = await fetch(url, init);
+      const res = await this.fetchFn(url, init);
       clearTimeout(timer);
       return new Reply(res, controller, this.timeoutMs, where);
     } catch (err) {
@@ -205,6 +209,20 @@ function toStream(src: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
       await it.return?.(reason);
     },
   });
+}
+
+/** Exponential backoff with jitter: ~200 ms, 400 ms, 800 ms, 1.6 s. */
+function backoff(attempt: number): number {
+  const base = 100 * 2 ** attempt;
+  return base / 2 + Math.random() * (base / 2);
+}
+
+/** A Retry-After header (seconds or an HTTP date), capped; undefined when absent or unreadable. */
+function retryAfter(h: string | null): number | undefined {
+  if (!h) return undefined;
+  const secs = Number(h);
+  const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(h) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
 }
 
 function sleep(ms: number): Promise<void> {

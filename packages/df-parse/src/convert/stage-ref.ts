@@ -4,6 +4,7 @@ import type { Input } from '@pipekit/wire';
 import type { Node } from '../parser/index.ts';
 import type { Conv } from './context.ts';
 import { lookupNamedContext } from './named-context.ts';
+import { suggest } from './specs.ts';
 import type { StageState } from './state.ts';
 
 /** An empty filesystem as an op (a stage that is still scratch). */
@@ -32,7 +33,13 @@ export async function fromSource(conv: Conv, st: StageState, n: Node, from: stri
   const named = lookupNamedContext(conv.opts.namedContexts, from);
   if (named?.ctx.kind === 'local') return conv.local(named.name, named.ctx.dir, []);
   const ref = named?.ctx.kind === 'image' ? named.ctx.ref : from;
-  const img = await conv.image(ref, st.platform, n);
+  const img = await conv.image(ref, st.platform, n).catch((err: Error) => {
+    // BuildKit takes a name that is no stage for an image; say both when that fails too
+    const earlier = conv.stages.filter((s) => s.index < st.index && s.name !== '').map((s) => s.name);
+    const near = suggest(from, earlier);
+    const hint = near ? `did you mean the stage ${near}?` : earlier.length ? `stages before this one: ${earlier.join(', ')}` : 'no named stage comes before this one';
+    return conv.fail(n, `${flagName}=${from} names no stage, and no image either (${(err as { reason?: string }).reason ?? err.message})`, { hint, near: from, cause: err });
+  });
   return conv.graph.add(
     { inputs: [], platform: st.platform, source: { identifier: img.identifier, attrs: {} } },
     { name: `[internal] load ${img.pinned}`, stage: st.name, locations: conv.location(n) },

@@ -1,0 +1,44 @@
+// Bytes under a directory: regular file sizes plus symlink lengths (apparent
+// size, the same on every filesystem), hard links counted once.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export async function dirBytes(dir: string): Promise<number> {
+  let bytes = 0;
+  const seen = new Set<string>();
+  const walk = async (d: string) => {
+    for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) {
+        await walk(p);
+        continue;
+      }
+      const st = await fs.lstat(p).catch(() => undefined);
+      if (!st) continue;
+      if (st.nlink > 1) {
+        const k = `${st.dev}:${st.ino}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+      }
+      bytes += st.size;
+    }
+  };
+  await walk(dir);
+  return bytes;
+}
+
+/** Size and free space of the filesystem holding `dir` (statfs). */
+export async function diskStat(dir: string): Promise<{ total: number; free: number } | undefined> {
+  try {
+    const s = await fs.statfs(dir);
+    return { total: s.blocks * s.bsize, free: s.bavail * s.bsize };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Newest of mtime and ctime (a rename updates ctime): when an entry last changed. */
+export async function changedAt(p: string): Promise<number | undefined> {
+  const st = await fs.lstat(p).catch(() => undefined);
+  return st ? Math.max(st.mtimeMs, st.ctimeMs) : undefined;
+}

@@ -1,0 +1,85 @@
+// What a killed process leaves behind: temp dirs under tmp/ and snapshots/tmp/
+// (maybe with overlay mounts on them and a runc container still using them),
+// half-written index files. Names carry the writer's pid, so only leftovers of
+// dead processes are removed; a live build's work is never touched.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { pidAlive, pidInName } from './lock.ts';
+
+export const RUNC_ROOT = '/run/pipekit-runc';
+
+export type Leftover = { path: string; why: string };
+
+/** Mount points at or below `dir`, deepest first (from /proc/self/mountinfo). */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const info = await fs.readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  const out: string[] = [];
+  for (const line of info.split('\n')) {
+    const mp = line.split(' ')[4];
+    if (!mp) continue;
+    const p = mp.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (p === dir || p.startsWith(prefix)) out.push(p);
+  }
+  return out.sort((a, b) => b.length - a.length);
+}
+
+/** Temp entries of processes that are gone (entries without a pid count only when `noPidToo`). */
+export async function findLeftovers(storeDir: string, opts: { noPidToo?: boolean } = {}): Promise<Leftover[]> {
+  const out: Leftover[] = [];
+  const scan = async (dir: string, what: string) => {
+    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+      const pid = pidInName(name);
+      if (pid === undefined ? opts.noPidToo : !pidAlive(pid)) {
+        out.push({ path: path.join(dir, name), why: pid === undefined ? `${what} left by an earlier version` : `${what} of process ${pid}, which is gone` });
+      }
+    }
+  };
+  await scan(path.join(storeDir, 'tmp'), 'temp entry');
+  await scan(path.join(storeDir, 'snapshots', 'tmp'), 'unfinished snapshot');
+  for (const sub of ['cachemounts']) {
+    for (const name of await fs.readdir(path.join(storeDir, sub)).catch(() => [] as string[])) {
+      // .new-/.private- copies carry no pid: only removed when no build runs (noPidToo)
+      if (opts.noPidToo && /^\.(new|private)-/.test(name)) out.push({ path: path.join(storeDir, sub, name), why: 'cache mount copy of a build that is gone' });
+    }
+  }
+  return out;
+}
+
+/** Stop containers whose bundle is inside `dir` (their llb-solve was killed). */
+async function stopContainers(dirs: string[]): Promise<void> {
+  if (dirs.length === 0) return;
+  const res = await execa('runc', ['--root', RUNC_ROOT, 'list', '--format', 'json'], { reject: false }).catch(() => undefined);
+  if (!res || res.exitCode !== 0) return;
+  let list: { id: string; bundle: string }[] = [];
+  try {
+    list = JSON.parse(String(res.stdout) || '[]') ?? [];
+  } catch {
+    return;
+  }
+  for (const c of list) {
+    if (!dirs.some((d) => c.bundle === d || c.bundle.startsWith(`${d}/`))) continue;
+    await execa('runc', ['--root', RUNC_ROOT, 'kill', c.id, 'KILL'], { reject: false }).catch(() => undefined);
+    await execa('runc', ['--root', RUNC_ROOT, 'delete', '--force', c.id], { reject: false }).catch(() => undefined);
+  }
+}
+
+/** Unmount what is mounted on a leftover, then delete it. */
+export async function removeLeftovers(items: Leftover[]): Promise<void> {
+  await stopContainers(items.map((i) => i.path));
+  for (const item of items) {
+    for (const mp of await mountsUnder(item.path)) {
+      const r = await execa('umount', [mp], { reject: false });
+      if (r.exitCode !== 0) await execa('umount', ['-l', mp], { reject: false });
+    }
+    await fs.rm(item.path, { recursive: true, force: true });
+  }
+}
+
+/** Remove every leftover of dead processes; returns what was removed. */
+export async function cleanLeftovers(storeDir: string, opts: { noPidToo?: boolean } = {}): Promise<Leftover[]> {
+  const items = await findLeftovers(storeDir, opts);
+  await removeLeftovers(items);
+  return items;
+}

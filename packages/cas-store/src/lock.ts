@@ -1,0 +1,58 @@
+// A cross-process mutex on the store: a directory created with mkdir (atomic)
+// holding the owner's pid. A lock whose owner died (SIGKILL) is broken by the
+// next process that wants it, so a crash never wedges the store.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import { PipekitError } from '@pipekit/wire';
+
+const POLL_MS = 20;
+
+/** Is a process with this pid running (EPERM still means it exists)? */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid embedded in a temp name such as `root-1234-ab12cd` or `1234-ab12cd`; undefined when none. */
+export function pidInName(name: string): number | undefined {
+  const m = /(?:^|[-.])(\d{1,10})-[0-9a-zA-Z]{6,}$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+async function tryLock(dir: string): Promise<boolean> {
+  try {
+    await fs.mkdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const pid = Number(await fs.readFile(path.join(dir, 'pid'), 'utf8').catch(() => ''));
+    const st = await fs.stat(dir).catch(() => undefined);
+    // no pid yet: the owner is between mkdir and writeFile, unless that was long ago
+    const stale = pid ? !pidAlive(pid) : st !== undefined && Date.now() - st.mtimeMs > 5000;
+    if (stale) await fs.rm(dir, { recursive: true, force: true });
+    return false;
+  }
+  await fs.writeFile(path.join(dir, 'pid'), String(process.pid));
+  return true;
+}
+
+/** Run `fn` holding the store lock `name` (under <store>/run/); waits for other holders. */
+export async function withStoreLock<T>(storeDir: string, name: string, fn: () => Promise<T>, timeoutMs = 10 * 60_000): Promise<T> {
+  const dir = path.join(storeDir, 'run', `${name}.lock`);
+  await fs.mkdir(path.dirname(dir), { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  while (!(await tryLock(dir))) {
+    if (Date.now() > deadline) throw new PipekitError(`store lock ${dir} is still held after ${Math.round(timeoutMs / 1000)} s; is another cas-store prune running?`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,178 @@
+// Disk usage as build-cache records, the way `buildx du` shows them: every
+// layer (snapshot + blob + compressed copy) is one record described by the
+// step that made it, every cache mount one `exec.cachemount` record, and what
+// nothing references (half-finished work of a crash) is listed too.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Store } from './store.ts';
+import type { CacheRecord } from './cache-index.ts';
+import type { LayerEntry } from './layer-index.ts';
+import { readInUse, type InUseSet } from './inuse.ts';
+import { pidAlive } from './lock.ts';
+import { readJsonMaybe } from './atomic.ts';
+import { changedAt, dirBytes } from './disk-usage.ts';
+
+export type UsageType = 'regular' | 'exec.cachemount' | 'source.local' | 'internal';
+export type UsageTarget =
+  | { kind: 'layer'; diffID: string; snapshot: string | null; blobs: string[]; files: string[] }
+  | { kind: 'cachemount'; dir: string }
+  | { kind: 'snapshot'; dir: string }
+  | { kind: 'blob'; digest: string };
+export type UsageRecord = {
+  id: string;
+  type: UsageType;
+  description: string;
+  size: number;
+  createdAt: number;
+  lastUsedAt: number | null;
+  usageCount: number;
+  inUse: boolean;
+  mutable: boolean;
+  shared: boolean;
+  parents: string[];
+  /** position in its chain (0 = base); deeper records are removed first on ties */
+  depth: number;
+  target: UsageTarget;
+};
+
+const SLACK_MS = 2000;
+const layerId = (diffID: string) => diffID.slice(7, 32);
+
+async function fileSize(p: string): Promise<number> {
+  return (await fs.stat(p).catch(() => undefined))?.size ?? 0;
+}
+
+export async function collectUsage(store: Store, given?: InUseSet): Promise<UsageRecord[]> {
+  const started = Date.now();
+  const inuse = given ?? (await readInUse(store.dir));
+  // anything that changed after the oldest running build (or this scan) started is in use
+  const protectAfter = Math.min(inuse.oldestStart, started) - SLACK_MS;
+  const fresh = (t: number | undefined) => t !== undefined && t >= protectAfter;
+  const out: UsageRecord[] = [];
+
+  const records: CacheRecord[] = [];
+  for (const key of await store.cache.list()) {
+    const r = await store.cache.get(key);
+    if (r && Array.isArray(r.outputs)) records.push(r);
+  }
+  const containing = new Map<string, CacheRecord[]>();
+  const topOf = new Map<string, CacheRecord>();
+  const parentOf = new Map<string, string>();
+  const depthOf = new Map<string, number>();
+  for (const r of records) {
+    for (const o of r.outputs) {
+      o.layers.forEach((d, i) => {
+        containing.set(d, [...(containing.get(d) ?? []), r]);
+        if (i > 0) parentOf.set(d, o.layers[i - 1]);
+        depthOf.set(d, Math.max(depthOf.get(d) ?? 0, i));
+      });
+      const top = o.layers[o.layers.length - 1];
+      if (top && (!topOf.has(top) || (topOf.get(top) as CacheRecord).lastUsedAt < r.lastUsedAt)) topOf.set(top, r);
+    }
+  }
+
+  const referencedBlobs = new Set<string>();
+  const referencedSnaps = new Set<string>();
+  for (const diffID of await store.layers.list()) {
+    const file = path.join(store.layers.root, `${diffID.slice(7)}.json`);
+    const e = await readJsonMaybe<LayerEntry>(file);
+    if (!e) continue;
+    const blobs = [e.blob.digest];
+    const files = [file];
+    const gz = path.join(store.dir, 'layers', 'gzip', `${diffID.slice(7)}.json`);
+    const mapping = await readJsonMaybe<{ digest: string }>(gz);
+    if (mapping?.digest) {
+      blobs.push(mapping.digest);
+      files.push(gz);
+    }
+    blobs.forEach((b) => referencedBlobs.add(b));
+    const entryAt = (await changedAt(file)) ?? started;
+    let size = 0;
+    for (const b of new Set(blobs)) size += await fileSize(store.blobs.path(b));
+    let snapChanged: number | undefined;
+    if (e.snapshot && (await store.snapshots.exists(e.snapshot))) {
+      referencedSnaps.add(e.snapshot);
+      snapChanged = await changedAt(store.snapshots.dir(e.snapshot));
+      if (e.snapshotBytes === undefined) {
+        e.snapshotBytes = await dirBytes(store.snapshots.dir(e.snapshot));
+        // measured once: a committed snapshot never changes (a racing rewrite is harmless)
+        if (!fresh(snapChanged)) await store.layers.put(e).catch(() => undefined);
+      }
+      size += e.snapshotBytes;
+    }
+    const recs = containing.get(diffID) ?? [];
+    const top = topOf.get(diffID);
+    const lastUsed = recs.length ? Math.max(...recs.map((r) => Date.parse(r.lastUsedAt) || 0)) : null;
+    const inUse = inuse.ids.layer.has(diffID) || (e.snapshot !== null && inuse.ids.snapshot.has(e.snapshot)) ||
+      recs.some((r) => inuse.ids.key.has(r.key)) || fresh(entryAt) || fresh(snapChanged);
+    out.push({
+      id: layerId(diffID),
+      type: 'regular',
+      description: top?.description || (recs[0] ? `layer of ${recs[0].description}` : `layer ${diffID.slice(0, 19)}`),
+      size,
+      createdAt: top ? Date.parse(top.createdAt) || entryAt : entryAt,
+      lastUsedAt: lastUsed,
+      usageCount: top?.usageCount ?? 0,
+      inUse,
+      mutable: false,
+      shared: recs.length > 1,
+      parents: parentOf.has(diffID) ? [layerId(parentOf.get(diffID) as string)] : [],
+      depth: depthOf.get(diffID) ?? 0,
+      target: { kind: 'layer', diffID, snapshot: e.snapshot, blobs: [...new Set(blobs)], files },
+    });
+  }
+
+  for (const name of await fs.readdir(store.snapshots.root).catch(() => [] as string[])) {
+    if (!/^[0-9a-f]{10}$/.test(name) || referencedSnaps.has(name)) continue;
+    const dir = store.snapshots.dir(name);
+    const at = (await changedAt(dir)) ?? started;
+    out.push({
+      id: name, type: 'regular', description: `unreferenced snapshot ${name}`, size: await dirBytes(dir), createdAt: at, lastUsedAt: null,
+      usageCount: 0, inUse: inuse.ids.snapshot.has(name) || fresh(at), mutable: false, shared: false, parents: [], depth: 0, target: { kind: 'snapshot', dir },
+    });
+  }
+
+  const mounts = path.join(store.dir, 'cachemounts');
+  for (const name of await fs.readdir(mounts).catch(() => [] as string[])) {
+    if (!/^[0-9a-f]{16}$/.test(name)) continue;
+    const dir = path.join(mounts, name);
+    const meta = await readJsonMaybe<{ id?: string; createdAt?: string }>(`${dir}.json`);
+    const lockPid = Number(await fs.readFile(path.join(`${dir}.lock`, 'pid'), 'utf8').catch(() => ''));
+    const at = (await changedAt(dir)) ?? started;
+    out.push({
+      id: name, type: 'exec.cachemount', description: `cached mount ${meta?.id ?? name}`, size: await dirBytes(dir),
+      createdAt: Date.parse(meta?.createdAt ?? '') || at, lastUsedAt: at, usageCount: 0,
+      inUse: inuse.ids.cachemount.has(name) || pidAlive(lockPid) || fresh(at), mutable: true, shared: false, parents: [], depth: 0,
+      target: { kind: 'cachemount', dir },
+    });
+  }
+
+  for (const digest of await store.blobs.list()) {
+    if (referencedBlobs.has(digest)) continue;
+    const p = store.blobs.path(digest);
+    const st = await fs.stat(p).catch(() => undefined);
+    if (!st) continue;
+    const kind = st.size < 4 << 20 ? jsonKind(await fs.readFile(p).catch(() => Buffer.alloc(0))) : '';
+    const at = Math.max(st.mtimeMs, st.ctimeMs);
+    out.push({
+      id: digest.slice(7, 32), type: kind ? 'internal' : 'regular', description: kind ? `${kind} ${digest.slice(0, 19)}` : `unreferenced blob ${digest.slice(0, 19)}`,
+      size: st.size, createdAt: at, lastUsedAt: null, usageCount: 0, inUse: fresh(at), mutable: false, shared: false, parents: [], depth: 0,
+      target: { kind: 'blob', digest },
+    });
+  }
+  return out;
+}
+
+/** What a small JSON blob is (image manifest, config, index, cache config), '' when not JSON. */
+function jsonKind(bytes: Buffer): string {
+  try {
+    const doc = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+    if (Array.isArray(doc.manifests)) return 'image index';
+    if (doc.config && Array.isArray(doc.layers)) return 'image manifest';
+    if (doc.rootfs || doc.architecture) return 'image config';
+    if (Array.isArray(doc.records)) return 'cache config';
+    return 'metadata';
+  } catch {
+    return '';
+  }
+}
