@@ -27,7 +27,9 @@ async function distinctLayers(snaps: SnapshotStore, layers: string[]): Promise<s
       out.push(id);
       continue;
     }
-    const entries = await fs.readdir(snaps.dir(id)).catch(() => [] as string[]);
+    const entries = await fs.readdir(snaps.dir(id)).catch((err: NodeJS.ErrnoException) => {
+      throw new PipekitError(`cannot mount snapshot ${id}: ${err.code === 'ENOENT' ? 'it is missing from the store' : err.message}`, { cause: err });
+    });
     if (entries.length === 0) continue;
     const n = seen.get(id) ?? 0;
     seen.set(id, n + 1);
