@@ -1,0 +1,209 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { NotFoundError } from '@pipekit/wire';
+import { contentHash } from './contenthash.ts';
+
+const made: string[] = [];
+async function tree(): Promise<string> {
+  const root = await fs.mkdtemp(path.join(tmpdir(), 'contenthash-test-'));
+  made.push(root);
+  await fs.mkdir(path.join(root, 'src', 'sub'), { recursive: true });
+  await fs.writeFile(path.join(root, 'src', 'main.go'), 'package main\n');
+  await fs.writeFile(path.join(root, 'src', 'sub', 'util.go'), 'package sub\n');
+  await fs.writeFile(path.join(root, 'src', 'run.sh'), '#!/bin/sh\n');
+  await fs.chmod(path.join(root, 'src', 'run.sh'), 0o755);
+  await fs.symlink('main.go', path.join(root, 'src', 'link'));
+  await fs.writeFile(path.join(root, 'a.txt'), 'a');
+  await fs.writeFile(path.join(root, 'b.txt'), 'b');
+  await fs.writeFile(path.join(root, 'c.md'), 'c');
+  await fs.symlink('a.txt', path.join(root, 'to-a'));
+  await fs.symlink('/src', path.join(root, 'abs-src'));
+  return root;
+}
+test.after(async () => {
+  for (const d of made) await fs.rm(d, { recursive: true, force: true });
+});
+
+const SRCS = ['/src', 'src', '/a.txt', '/src/sub', '/src/link', '/to-a', '/abs-src', '/'];
+
+test('hashing is stable and has the sha256:<hex> form', async () => {
+  const root = await tree();
+  for (const s of SRCS) {
+    const a = await contentHash(root, s);
+    assert.match(a, /^sha256:[0-9a-f]{64}$/);
+    assert.is(await contentHash(root, s), a, s);
+  }
+});
+
+test('an identical tree elsewhere hashes the same', async () => {
+  const one = await tree();
+  const two = await tree();
+  for (const s of SRCS) assert.is(await contentHash(two, s), await contentHash(one, s), s);
+});
+
+test('touching files and dirs (mtime, atime) does not change the hash', async () => {
+  const root = await tree();
+  const before = await Promise.all(SRCS.map((s) => contentHash(root, s)));
+  const later = new Date(Date.now() + 3_600_000);
+  for (const p of ['src/main.go', 'src', 'src/sub', 'src/sub/util.go', 'a.txt', '.']) await fs.utimes(path.join(root, p), later, later);
+  await fs.lutimes(path.join(root, 'src', 'link'), later, later);
+  // rewriting the same bytes is a touch, too
+  await fs.writeFile(path.join(root, 'src', 'main.go'), 'package main\n');
+  const after = await Promise.all(SRCS.map((s) => contentHash(root, s)));
+  assert.equal(after, before);
+});
+
+// [name, what to hash, change] — every change must give a new hash
+const CHANGES: [string, string, (root: string) => Promise<unknown>][] = [
+  ['file content', '/src', (r) => fs.writeFile(path.join(r, 'src', 'main.go'), 'package other\n')],
+  ['file content, same size', '/a.txt', (r) => fs.writeFile(path.join(r, 'a.txt'), 'A')],
+  ['deep file content', '/src', (r) => fs.writeFile(path.join(r, 'src', 'sub', 'util.go'), 'x')],
+  ['file mode', '/src', (r) => fs.chmod(path.join(r, 'src', 'main.go'), 0o600)],
+  ['exec bit', '/src', (r) => fs.chmod(path.join(r, 'src', 'run.sh'), 0o644)],
+  ['setuid bit', '/a.txt', (r) => fs.chmod(path.join(r, 'a.txt'), 0o4644)],
+  ['dir mode', '/src', (r) => fs.chmod(path.join(r, 'src', 'sub'), 0o700)],
+  ['owner', '/src', (r) => fs.chown(path.join(r, 'src', 'main.go'), 1000, 1000)],
+  ['group only', '/a.txt', (r) => fs.chown(path.join(r, 'a.txt'), 0, 5)],
+  ['symlink target', '/src', async (r) => {
+    await fs.rm(path.join(r, 'src', 'link'));
+    await fs.symlink('run.sh', path.join(r, 'src', 'link'));
+  }],
+  ['file becomes symlink', '/src', async (r) => {
+    await fs.rm(path.join(r, 'src', 'run.sh'));
+    await fs.symlink('#!/bin/sh\n', path.join(r, 'src', 'run.sh'));
+  }],
+  ['new empty file', '/src', (r) => fs.writeFile(path.join(r, 'src', 'empty'), '')],
+  ['new empty dir', '/src', (r) => fs.mkdir(path.join(r, 'src', 'newdir'))],
+  ['file removed', '/src', (r) => fs.rm(path.join(r, 'src', 'sub', 'util.go'))],
+  ['file renamed', '/src', (r) => fs.rename(path.join(r, 'src', 'main.go'), path.join(r, 'src', 'main2.go'))],
+  ['file moved to a subdir', '/src', (r) => fs.rename(path.join(r, 'src', 'main.go'), path.join(r, 'src', 'sub', 'main.go'))],
+  ['followed symlink target content', '/to-a', (r) => fs.writeFile(path.join(r, 'a.txt'), 'changed')],
+  ['a fifo appears', '/src', async (r) => execFileSync('mkfifo', [path.join(r, 'src', 'fifo')])],
+];
+
+for (const [name, src, change] of CHANGES) {
+  test(`hash changes: ${name}`, async () => {
+    const root = await tree();
+    const before = await contentHash(root, src);
+    await change(root);
+    assert.is.not(await contentHash(root, src), before);
+  });
+}
+
+test('ignoreOwner: uid/gid changes do not matter', async () => {
+  const root = await tree();
+  const before = await contentHash(root, '/src', { ignoreOwner: true });
+  const withOwner = await contentHash(root, '/src');
+  await fs.chown(path.join(root, 'src', 'main.go'), 1000, 1000);
+  await fs.lchown(path.join(root, 'src', 'link'), 7, 7);
+  assert.is(await contentHash(root, '/src', { ignoreOwner: true }), before);
+  assert.is.not(await contentHash(root, '/src'), withOwner);
+  // ...and with root-owned files ignoreOwner is the same as not ignoring
+  const fresh = await tree();
+  assert.is(await contentHash(fresh, '/src', { ignoreOwner: true }), await contentHash(fresh, '/src'));
+});
+
+test('followSymlink false hashes the link, not its target', async () => {
+  const root = await tree();
+  const link = await contentHash(root, '/to-a', { followSymlink: false });
+  const followed = await contentHash(root, '/to-a');
+  assert.is.not(link, followed);
+  await fs.writeFile(path.join(root, 'a.txt'), 'new content');
+  assert.is(await contentHash(root, '/to-a', { followSymlink: false }), link, 'target content does not matter');
+  assert.is.not(await contentHash(root, '/to-a'), followed);
+  await fs.rm(path.join(root, 'to-a'));
+  await fs.symlink('b.txt', path.join(root, 'to-a'));
+  assert.is.not(await contentHash(root, '/to-a', { followSymlink: false }), link, 'link target matters');
+});
+
+test('absolute symlinks are followed inside the root', async () => {
+  const root = await tree();
+  const viaLink = await contentHash(root, '/abs-src/main.go');
+  await fs.writeFile(path.join(root, 'src', 'main.go'), 'changed');
+  assert.is.not(await contentHash(root, '/abs-src/main.go'), viaLink);
+  // `..` after the link is taken from the link's target (/src/..), so this is /a.txt
+  const up = await contentHash(root, '/abs-src/../a.txt');
+  await fs.writeFile(path.join(root, 'a.txt'), 'changed a');
+  assert.is.not(await contentHash(root, '/abs-src/../a.txt'), up);
+});
+
+const MISSING = ['/missing', 'missing/deeper', '/src/nope.go', '/src/main.go/x'];
+for (const m of MISSING) {
+  test(`missing path ${m}: NotFoundError`, async () => {
+    const root = await tree();
+    try {
+      await contentHash(root, m);
+      assert.unreachable('should throw');
+    } catch (err) {
+      assert.instance(err, NotFoundError);
+      assert.is((err as Error).message, `${JSON.stringify(m)}: not found`);
+    }
+  });
+}
+
+test('a dangling symlink is not found when followed, hashed when not', async () => {
+  const root = await tree();
+  await fs.symlink('nowhere', path.join(root, 'dangling'));
+  try {
+    await contentHash(root, '/dangling');
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, NotFoundError);
+  }
+  assert.match(await contentHash(root, '/dangling', { followSymlink: false }), /^sha256:/);
+});
+
+test('wildcards: only matching paths count', async () => {
+  const root = await tree();
+  const txt = await contentHash(root, '*.txt', { allowWildcard: true });
+  await fs.writeFile(path.join(root, 'c.md'), 'changed md');
+  await fs.mkdir(path.join(root, 'unrelated'));
+  assert.is(await contentHash(root, '*.txt', { allowWildcard: true }), txt, 'non-matching changes do not count');
+  await fs.writeFile(path.join(root, 'b.txt'), 'changed');
+  const changed = await contentHash(root, '*.txt', { allowWildcard: true });
+  assert.is.not(changed, txt);
+  await fs.writeFile(path.join(root, 'new.txt'), '');
+  assert.is.not(await contentHash(root, '*.txt', { allowWildcard: true }), changed, 'a new match counts');
+});
+
+test('wildcards: a wildcard over several paths differs from each path alone', async () => {
+  const root = await tree();
+  const both = await contentHash(root, '[ab].txt', { allowWildcard: true });
+  const a = await contentHash(root, '/a.txt');
+  const b = await contentHash(root, '/b.txt');
+  assert.ok(both !== a && both !== b);
+  assert.is(await contentHash(root, '/a.txt', { allowWildcard: true }), a, 'no meta: same as a plain path');
+  assert.is(await contentHash(root, 'src/*.go', { allowWildcard: true }), await contentHash(root, 'src/*.go', { allowWildcard: true }));
+});
+
+test('without allowWildcard a pattern is a literal name', async () => {
+  const root = await tree();
+  try {
+    await contentHash(root, '*.txt');
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, NotFoundError);
+    assert.is((err as Error).message, '"*.txt": not found');
+  }
+  await fs.writeFile(path.join(root, '*.txt'), 'literal');
+  assert.match(await contentHash(root, '*.txt'), /^sha256:/);
+});
+
+test('collect records one entry hash per path', async () => {
+  const root = await tree();
+  const seen = new Map<string, string>();
+  await contentHash(root, '/src', { collect: seen });
+  assert.equal([...seen.keys()].sort(), ['/src', '/src/link', '/src/main.go', '/src/run.sh', '/src/sub', '/src/sub/util.go']);
+  for (const v of seen.values()) assert.match(v, /^[0-9a-f]{16}$/);
+  await fs.writeFile(path.join(root, 'src', 'main.go'), 'other');
+  const again = new Map<string, string>();
+  await contentHash(root, '/src', { collect: again });
+  const differing = [...seen.keys()].filter((k) => seen.get(k) !== again.get(k));
+  assert.equal(differing, ['/src/main.go'], 'only the changed entry differs');
+});
+
+test.run();
