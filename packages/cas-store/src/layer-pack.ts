@@ -23,10 +23,15 @@ async function* walk(root: string, rel = ''): AsyncGenerator<Entry> {
 
 const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 
+// tar-stream replaces a mode of 0 by 0644/0755; headers keep only the low 12
+// bits, so a bit above them makes "0" survive (a chmod 000 file stays 000)
+const ZERO_MODE = 0o10000;
+const modeOf = (m: number) => (m & 0o7777) || ZERO_MODE;
+
 function baseHeader(rel: string, st: Stats, mtime?: Date): Partial<tarStream.Header> & { name: string } {
   return {
     name: rel,
-    mode: st.mode & 0o7777,
+    mode: modeOf(st.mode),
     uid: st.uid,
     gid: st.gid,
     uname: '',
@@ -48,10 +53,10 @@ export function packLayer(dir: string, opts: PackOptions = {}): Readable {
       const h = baseHeader(rel, st, opts.mtime);
       if (isWhiteout(st)) {
         const wh = path.posix.join(path.posix.dirname(rel), `.wh.${path.posix.basename(rel)}`).replace(/^\.\//, '');
-        await put({ ...h, name: wh, type: 'file', mode: 0, size: 0 });
+        await put({ ...h, name: wh, type: 'file', mode: ZERO_MODE, size: 0 });
       } else if (st.isDirectory()) {
         await put({ ...h, name: `${rel}/`, type: 'directory' });
-        if (await isOpaqueDir(abs)) await put({ ...h, name: `${rel}/.wh..wh..opq`, type: 'file', mode: 0, size: 0 });
+        if (await isOpaqueDir(abs)) await put({ ...h, name: `${rel}/.wh..wh..opq`, type: 'file', mode: ZERO_MODE, size: 0 });
       } else if (st.isSymbolicLink()) {
         await put({ ...h, type: 'symlink', linkname: await fs.readlink(abs) });
       } else if (st.isFile()) {

@@ -230,7 +230,7 @@ const ESCAPES: Escape[] = [
   {
     name: 'directory entry through a symlink',
     entries: (outside) => [{ name: 'a', type: 'symlink', linkname: outside }, { name: 'a/newdir/', type: 'directory' }],
-    message: () => 'layer sha256:bad: entry "a/newdir" would be written through non-directory "a"',
+    message: () => 'layer sha256:bad: entry "a/newdir/" would be written through non-directory "a"',
   },
   {
     name: 'symlink through a symlink',
@@ -260,14 +260,73 @@ const ESCAPES: Escape[] = [
   {
     name: 'hard link to a missing file',
     entries: () => [{ name: 'h', type: 'link', linkname: 'nope' }],
-    message: () => 'layer sha256:bad: hard link "h" points to missing "nope"',
+    message: () => 'layer sha256:bad: entry "h" is a hard link to missing "nope"',
   },
   {
     name: 'hard link to a directory',
     entries: () => [{ name: 'd/', type: 'directory' }, { name: 'h', type: 'link', linkname: 'd' }],
-    message: () => 'layer sha256:bad: hard link "h" points to missing "d"',
+    message: () => 'layer sha256:bad: entry "h" is a hard link to a directory "d"',
+  },
+  // regressions: each of these once wrote or linked outside the root
+  {
+    name: 'whiteout of ".." (would delete the parent of the root)',
+    entries: () => [{ name: '.wh...', type: 'file' }],
+    message: () => 'layer sha256:bad: entry ".wh..." is a whiteout that points outside its directory',
+  },
+  {
+    name: 'whiteout of "."',
+    entries: () => [{ name: 'x/.wh..', type: 'file' }],
+    message: () => 'layer sha256:bad: entry "x/.wh.." is a whiteout that points outside its directory',
+  },
+  {
+    name: 'directory later replaced by a symlink, then written through',
+    entries: (outside: string) => [{ name: 'a/', type: 'directory' }, { name: 'a', type: 'symlink', linkname: outside }, { name: 'a/file', type: 'file', data: 'x' }],
+    message: () => 'layer sha256:bad: entry "a/file" would be written through non-directory "a"',
+  },
+  {
+    name: 'hard link through a symlinked parent',
+    entries: (outside: string) => [{ name: 's', type: 'symlink', linkname: outside }, { name: 'h', type: 'link', linkname: 's/victim' }],
+    message: () => 'layer sha256:bad: entry "h" would be written through non-directory "s"',
   },
 ];
+
+test('a truncated tar is refused with an IntegrityError, not a crash', async () => {
+  const tar = await tarOf([{ name: 'f', type: 'file', data: 'x'.repeat(2000) }]);
+  const root = await tempDir();
+  try {
+    await unpackLayer(once(tar.subarray(0, 700)), root, { label: 'sha256:cut' });
+    assert.unreachable('should throw');
+  } catch (err) {
+    assert.instance(err, IntegrityError);
+    assert.match((err as Error).message, /^layer sha256:cut: not a valid tar stream/);
+  }
+});
+
+test('entry and byte limits stop decompression bombs', async () => {
+  const many = await tarOf(Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, type: 'file' as const, data: 'x' })));
+  try {
+    await unpackLayer(once(many), await tempDir(), { label: 'sha256:many', limits: { maxEntries: 10 } });
+    assert.unreachable('should throw');
+  } catch (err) {
+    assert.match((err as Error).message, /exceeds the limit of 10 entries/);
+  }
+  try {
+    await unpackLayer(once(many), await tempDir(), { label: 'sha256:big', limits: { maxBytes: 5 } });
+    assert.unreachable('should throw');
+  } catch (err) {
+    assert.match((err as Error).message, /takes the layer past 5 bytes/);
+  }
+});
+
+test('a name component longer than 255 bytes is refused', async () => {
+  const tar = await tarOf([{ name: `${'n'.repeat(300)}`, type: 'file', data: 'x' }]);
+  try {
+    await unpackLayer(once(tar), await tempDir(), { label: 'sha256:long' });
+    assert.unreachable('should throw');
+  } catch (err) {
+    assert.match((err as Error).message, /has a name longer than 255 bytes/);
+  }
+});
 
 for (const c of ESCAPES) {
   test(`unpack refuses: ${c.name}`, async () => {

@@ -1,81 +1,114 @@
 // Unpack a layer tar into a snapshot dir in overlayfs upper format: `.wh.x`
-// becomes a 0/0 char device, `.wh..wh..opq` the opaque xattr. Every entry is
-// confined to the snapshot: `..`, absolute names and writes through symlinks are
-// refused, naming the layer and the entry.
+// becomes a 0/0 char device, `.wh..wh..opq` the opaque xattr. Layers come from
+// strangers, so every entry is confined to the snapshot: `..` and absolute
+// names, writes or hard links through symlinks, whiteouts naming `.`/`..`,
+// over-long names and decompression bombs are refused, naming layer and entry.
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import process from 'node:process';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import tarStream from 'tar-stream';
-import { execa } from 'execa';
-import { IntegrityError } from '@pipekit/wire';
+import { IntegrityError, runCommand } from '@pipekit/wire';
 import { markOpaque } from './xattr.ts';
 
-export type UnpackOptions = { /** shown in errors: the layer's digest */ label: string; rootless?: boolean };
+export type UnpackLimits = { maxEntries: number; maxBytes: number };
+export type UnpackOptions = { /** shown in errors: the layer's digest */ label: string; rootless?: boolean; limits?: Partial<UnpackLimits> };
 
-function cleanName(name: string, label: string): string {
-  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.some((p) => p === '..')) throw new IntegrityError(`layer ${label}: entry ${JSON.stringify(name)} escapes the root`);
-  return parts.join('/');
+const NAME_MAX = 255;
+
+/** Limits from the environment (PIPEKIT_LAYER_MAX_ENTRIES / _MAX_BYTES) or generous defaults. */
+export function defaultLimits(): UnpackLimits {
+  const num = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
+  return {
+    maxEntries: num(process.env.PIPEKIT_LAYER_MAX_ENTRIES, 2_000_000),
+    maxBytes: num(process.env.PIPEKIT_LAYER_MAX_BYTES, 64 * 1024 ** 3),
+  };
 }
 
 async function mknod(file: string, type: 'c' | 'b', major: number, minor: number): Promise<void> {
-  await execa('mknod', [file, type, String(major), String(minor)]);
+  const res = await runCommand('mknod', [file, type, String(major), String(minor)]);
+  if (res.code !== 0) throw new Error(`mknod ${file}: ${res.stderr.trim()}`);
 }
 
 export async function unpackLayer(tar: AsyncIterable<Uint8Array>, root: string, opts: UnpackOptions): Promise<void> {
   const { label } = opts;
+  const limits = { ...defaultLimits(), ...opts.limits };
+  const refuse = (entry: string, why: string): never => {
+    throw new IntegrityError(`layer ${label}: entry ${JSON.stringify(entry)} ${why}`);
+  };
+  const cleanName = (name: string): string => {
+    const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+    if (parts.some((p) => p === '..')) refuse(name, 'escapes the root');
+    for (const p of parts) if (Buffer.byteLength(p) > NAME_MAX) refuse(name, `has a name longer than ${NAME_MAX} bytes`);
+    return parts.join('/');
+  };
+  // directories known to be real (not symlinks) inside root; an entry that
+  // replaces a path drops it and everything under it from this set
   const safeDirs = new Set<string>(['']);
-  const dirTimes: { abs: string; mtime: Date }[] = [];
-
-  // every parent must be a real directory inside root (never a symlink)
-  const ensureParent = async (rel: string) => {
-    const parent = path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel);
-    if (safeDirs.has(parent)) return;
+  const forget = (rel: string) => {
+    for (const d of safeDirs) if (d === rel || d.startsWith(`${rel}/`)) safeDirs.delete(d);
+  };
+  const ensureDir = async (dir: string, entry: string, create: boolean): Promise<void> => {
+    if (safeDirs.has(dir)) return;
     let cur = '';
-    for (const part of parent.split('/')) {
+    for (const part of dir.split('/')) {
       cur = cur ? `${cur}/${part}` : part;
       if (safeDirs.has(cur)) continue;
       const abs = path.join(root, cur);
       const st = await fs.lstat(abs).catch(() => undefined);
-      if (!st) await fs.mkdir(abs, { mode: 0o755 });
-      else if (!st.isDirectory()) {
-        throw new IntegrityError(`layer ${label}: entry ${JSON.stringify(rel)} would be written through non-directory ${JSON.stringify(cur)}`);
-      }
+      if (!st && create) await fs.mkdir(abs, { mode: 0o755 });
+      else if (!st) refuse(entry, `refers to missing ${JSON.stringify(cur)}`);
+      else if (!st.isDirectory()) refuse(entry, `would be written through non-directory ${JSON.stringify(cur)}`);
       safeDirs.add(cur);
     }
   };
+  const parentOf = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
+  const dirTimes: { abs: string; mtime: Date }[] = [];
+  let entries = 0;
+  let bytes = 0;
+  const isRoot = process.getuid?.() === 0;
 
   const extract = tarStream.extract();
   extract.on('entry', (h, stream, next) => {
+    // a truncated tar errors the entry stream before we read it; the extract
+    // stream reports the same failure, so this one is only kept from crashing
+    stream.on('error', () => undefined);
     const handle = async () => {
-      const rel = cleanName(h.name, label);
-      if (rel === '') {
-        stream.resume();
-        return;
-      }
-      await ensureParent(rel);
+      if (++entries > limits.maxEntries) refuse(h.name, `exceeds the limit of ${limits.maxEntries} entries (PIPEKIT_LAYER_MAX_ENTRIES)`);
+      bytes += h.size ?? 0;
+      if (bytes > limits.maxBytes) refuse(h.name, `takes the layer past ${limits.maxBytes} bytes (PIPEKIT_LAYER_MAX_BYTES)`);
+      const rel = cleanName(h.name);
+      if (rel === '') return;
+      const parent = parentOf(rel);
+      await ensureDir(parent, h.name, true);
       const abs = path.join(root, rel);
       const base = path.posix.basename(rel);
       if (base === '.wh..wh..opq') {
-        stream.resume();
-        const dir = path.dirname(abs);
-        await fs.mkdir(dir, { recursive: true });
-        await markOpaque(dir, opts.rootless);
+        await markOpaque(path.dirname(abs), opts.rootless);
         return;
       }
       if (base.startsWith('.wh.')) {
-        stream.resume();
-        const target = path.join(path.dirname(abs), base.slice(4));
+        const victim = base.slice(4);
+        if (victim === '' || victim === '.' || victim === '..' || victim.startsWith('.wh.')) {
+          // other `.wh..wh.` markers (hard-link dirs of aufs) carry nothing for us
+          if (victim.startsWith('.wh.')) return;
+          refuse(h.name, 'is a whiteout that points outside its directory');
+        }
+        const target = path.join(path.dirname(abs), victim);
+        forget(parent ? `${parent}/${victim}` : victim);
         await fs.rm(target, { recursive: true, force: true });
         await mknod(target, 'c', 0, 0);
         return;
       }
       const existing = await fs.lstat(abs).catch(() => undefined);
-      if (existing && !(existing.isDirectory() && h.type === 'directory')) await fs.rm(abs, { recursive: true, force: true });
+      if (existing && !(existing.isDirectory() && h.type === 'directory')) {
+        forget(rel);
+        await fs.rm(abs, { recursive: true, force: true });
+      }
       switch (h.type) {
         case 'directory':
-          await fs.mkdir(abs, { recursive: true });
+          if (!existing?.isDirectory()) await fs.mkdir(abs);
           safeDirs.add(rel);
           break;
         case 'file':
@@ -86,35 +119,48 @@ export async function unpackLayer(tar: AsyncIterable<Uint8Array>, root: string, 
           await fs.symlink(h.linkname ?? '', abs);
           break;
         case 'link': {
-          const target = cleanName(h.linkname ?? '', label);
-          const tabs = path.join(root, target);
-          const tst = await fs.lstat(tabs).catch(() => undefined);
-          if (!tst || tst.isDirectory()) throw new IntegrityError(`layer ${label}: hard link ${JSON.stringify(rel)} points to missing ${JSON.stringify(target)}`);
-          await fs.link(tabs, abs);
-          break;
+          const target = cleanName(h.linkname ?? '');
+          await ensureDir(parentOf(target), h.name, false);
+          const tst = await fs.lstat(path.join(root, target)).catch(() => undefined);
+          if (!tst || tst.isDirectory()) refuse(h.name, `is a hard link to ${tst ? 'a directory' : 'missing'} ${JSON.stringify(target)}`);
+          await fs.link(path.join(root, target), abs);
+          return;
         }
         case 'character-device':
         case 'block-device':
+          // only root may make device nodes; rootless builds leave them out
+          if (!isRoot) return;
           await mknod(abs, h.type === 'character-device' ? 'c' : 'b', h.devmajor ?? 0, h.devminor ?? 0);
           break;
         case 'fifo':
-          await execa('mkfifo', [abs]);
+          await runCommand('mkfifo', [abs]);
           break;
         default:
-          stream.resume();
           return;
       }
-      stream.resume();
-      if (h.type === 'link') return;
       await fs.lchown(abs, h.uid ?? 0, h.gid ?? 0).catch(() => undefined);
       if (h.type !== 'symlink') await fs.chmod(abs, (h.mode ?? 0o644) & 0o7777);
       const mtime = h.mtime ?? new Date(0);
       if (h.type === 'directory') dirTimes.push({ abs, mtime });
       else await fs.lutimes(abs, mtime, mtime).catch(() => undefined);
     };
-    handle().then(() => next(), (err) => next(err));
+    handle().then(
+      () => {
+        stream.resume();
+        next();
+      },
+      (err) => {
+        stream.resume();
+        next(err);
+      },
+    );
   });
-  await pipeline(Readable.from(tar), extract as unknown as Writable);
+  try {
+    await pipeline(Readable.from(tar), extract as unknown as Writable);
+  } catch (err) {
+    if (err instanceof IntegrityError) throw err;
+    throw new IntegrityError(`layer ${label}: not a valid tar stream: ${(err as Error).message}`, { cause: err });
+  }
   // directory mtimes last: creating children changed them
   for (const { abs, mtime } of dirTimes.reverse()) await fs.utimes(abs, mtime, mtime).catch(() => undefined);
 }

@@ -54,7 +54,10 @@ export function shapeOf(shape: Shape, v: unknown, path: string): unknown {
     if (v === undefined || v === null) return {};
     if (typeof v !== 'object' || Array.isArray(v)) throw bad(path, 'an object', v);
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) out[k] = shapeOf(shape.map, (v as Record<string, unknown>)[k], `${path}.${k}`);
+    for (const k of Object.keys(v as object).sort()) {
+      if (k === '__proto__') throw new WireFormatError(`${path}: key "__proto__" is not allowed`);
+      out[k] = shapeOf(shape.map, (v as Record<string, unknown>)[k], `${path}.${k}`);
+    }
     return out;
   }
   const fields = 'obj' in shape ? shape.obj : 'nullable' in shape ? shape.nullable : shape.optional;
@@ -66,7 +69,7 @@ export function shapeOf(shape: Shape, v: unknown, path: string): unknown {
   if (typeof v !== 'object' || Array.isArray(v)) throw bad(path, 'an object', v);
   const rec = v as Record<string, unknown>;
   for (const k of Object.keys(rec)) {
-    if (!(k in fields)) throw new WireFormatError(`${path}: unknown field ${JSON.stringify(k)}`);
+    if (!Object.hasOwn(fields, k)) throw new WireFormatError(`${path}: unknown field ${JSON.stringify(k)}`);
   }
   const out: Record<string, unknown> = {};
   for (const [k, s] of Object.entries(fields)) {

@@ -19,8 +19,21 @@ export async function missingPaths(root: string, targets: string[]): Promise<str
   return [...missing].sort((a, b) => b.length - a.length);
 }
 
+/** True when every parent of p (inside root) is a real directory, not a symlink. */
+async function parentsAreDirs(root: string, p: string): Promise<boolean> {
+  let cur = root;
+  for (const part of path.posix.dirname(p).split('/').filter(Boolean)) {
+    cur = path.join(cur, part);
+    const st = await fs.lstat(cur).catch(() => undefined);
+    if (!st?.isDirectory()) return false;
+  }
+  return true;
+}
+
 export async function removeStubs(root: string, stubs: string[]): Promise<void> {
   for (const p of stubs) {
+    // the step may have replaced a parent by a symlink to the host: never follow it
+    if (!(await parentsAreDirs(root, p))) continue;
     const abs = path.join(root, p);
     const st = await fs.lstat(abs).catch(() => undefined);
     if (!st) continue;

@@ -11,7 +11,9 @@ import { checkRequired, ignoredIn, makeFilter, selectEntries } from './copy-filt
 import { archiveKind, extractArchive } from './unpack.ts';
 
 export type Owner = { uid: number; gid: number } | null;
-export type CopyContext = { owner: Owner; /** files from the build context belong to root */ fromLocal: boolean; exclude?: (rel: string) => boolean };
+export type CopyContext = {
+  /** the destination dir existed before: its own metadata stays */
+  keepTop?: boolean; owner: Owner; /** files from the build context belong to root */ fromLocal: boolean; exclude?: (rel: string) => boolean };
 
 async function mkdirp(root: string, dirAbs: string, owner: Owner, mtime?: Date): Promise<void> {
   const rel = path.relative(root, dirAbs);
@@ -39,6 +41,9 @@ async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx
       const s = path.join(src, name);
       await copyEntry(s, await fs.lstat(s), path.join(dst, name), a, ctx, rel ? `${rel}/${name}` : name);
     }
+    // copying a directory's contents into one that exists keeps that one's
+    // mode, owner and times (COPY dir/ /tmp/ must not make /tmp 0755)
+    if (rel === '' && ctx.keepTop) return;
   } else if (st.isSymbolicLink()) await fs.symlink(await fs.readlink(src), dst);
   else if (st.isFile()) await fs.copyFile(src, dst);
   else return; // devices, fifos and sockets are not copied
@@ -78,9 +83,11 @@ export async function copyAction(destRoot: string, srcRoot: string, a: CopyActio
       // contents of the directory go into dest
     } else if (destIsDir || tst?.isDirectory()) target = path.join(target, path.basename(srcAbs === srcRoot ? '/' : s));
     const parent = st.isDirectory() && a.dirCopyContents ? target : path.dirname(target);
+    const keepTop = st.isDirectory() && a.dirCopyContents && (await fs.lstat(target).then((t) => t.isDirectory(), () => false));
+    ctx = { ...ctx, keepTop };
     if (a.createDestPath) await mkdirp(destRoot, parent, ctx.owner);
     else if (!(await fs.lstat(parent).then((p) => p.isDirectory(), () => false))) {
-      throw new NotFoundError(`destination directory ${JSON.stringify(path.dirname(a.dest))} does not exist`);
+      throw new NotFoundError(`destination directory ${JSON.stringify(`/${path.relative(destRoot, parent)}`)} does not exist`);
     }
     if (a.attemptUnpack && st.isFile() && (await archiveKind(srcAbs)) !== null) {
       // ADD of a local archive: its contents go into dest (a directory)

@@ -60,10 +60,10 @@ const MATCH: [string, string, boolean][] = [
   ['[^a]', '/', true],
   ['a[^a]b', 'a☺b', true],
   ['a[^a][^a][^a]b', 'a☺b', false],
-  // [!a]: agrees with Go for these names ('!' is in the class either way, 'a' never matches)
-  ['[!a]', 'a', false],
+  // [!a]: in Go '!' does not negate; the class holds '!' and 'a'
+  ['[!a]', 'a', true],
   ['[!a]', '!', true],
-  ['[!a-c]', 'b', false],
+  ['[!a-c]', 'b', true],
   // escapes
   ['a\\*b', 'a*b', true],
   ['a\\*b', 'ab', false],

@@ -1,32 +1,72 @@
 // Go filepath.Match semantics for COPY sources (`*`, `?`, `[...]`, `\` escape);
-// `*` never crosses a `/`.
+// `*` never crosses a `/`, and directories are listed as the image sees them.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { BuildError } from '@pipekit/wire';
+import { resolveInRoot } from './resolve.ts';
 
 export function hasMeta(s: string): boolean {
   return /[*?[\\]/.test(s);
 }
 
+/** Go filepath.Match's ErrBadPattern, as a BuildError the user can act on. */
+function badPattern(pattern: string): never {
+  throw new BuildError(`invalid wildcard pattern ${JSON.stringify(pattern)}: syntax error in pattern`);
+}
+
+const classChar = (c: string) => c.replace(/[\\\]\[^-]/g, '\\$&');
+
+/**
+ * One path segment's pattern as a RegExp with Go filepath.Match semantics:
+ * `*`, `?` (one character, astral ones too), `[a-z]`, `[^a]` (only `^` negates),
+ * `\` escapes everywhere, and malformed patterns are errors.
+ */
 export function segmentRegex(pattern: string): RegExp {
+  const cs = Array.from(pattern);
   let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i];
     if (c === '*') re += '[^/]*';
     else if (c === '?') re += '[^/]';
-    else if (c === '\\' && i + 1 < pattern.length) re += escapeRe(pattern[++i]);
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) {
-        re += '\\[';
-        continue;
+    else if (c === '\\') {
+      if (i + 1 >= cs.length) badPattern(pattern);
+      re += escapeRe(cs[++i]);
+    } else if (c === '[') {
+      i++;
+      let negate = false;
+      if (cs[i] === '^') {
+        negate = true;
+        i++;
       }
-      let body = pattern.slice(i + 1, end);
-      if (body.startsWith('^')) body = `!${body.slice(1)}`;
-      re += body.startsWith('!') ? `[^${body.slice(1).replace(/\\/g, '\\\\')}]` : `[${body.replace(/\\/g, '\\\\')}]`;
-      i = end;
+      let body = '';
+      let n = 0;
+      const esc = (): string => {
+        let ch = cs[i];
+        if (ch === undefined || ch === '-' || ch === ']') badPattern(pattern);
+        if (ch === '\\') {
+          i++;
+          ch = cs[i];
+          if (ch === undefined) badPattern(pattern);
+        }
+        i++;
+        return ch;
+      };
+      for (;;) {
+        if (cs[i] === ']' && n > 0) break;
+        const lo = esc();
+        let hi = lo;
+        if (cs[i] === '-') {
+          i++;
+          hi = esc();
+          if (hi < lo) badPattern(pattern);
+        }
+        body += lo === hi ? classChar(lo) : `${classChar(lo)}-${classChar(hi)}`;
+        n++;
+      }
+      re += negate ? `[^${body}]` : `[${body}]`;
     } else re += escapeRe(c);
   }
-  return new RegExp(`^${re}$`, 's');
+  return new RegExp(`^${re}$`, 'su');
 }
 
 function escapeRe(c: string): string {
@@ -42,11 +82,14 @@ export async function expandGlob(root: string, pattern: string): Promise<string[
     for (const base of found) {
       if (!hasMeta(part)) {
         const p = base ? `${base}/${part}` : part;
-        if (await fs.lstat(path.join(root, p)).then(() => true, () => false)) next.push(p);
+        const parent = await resolveInRoot(root, base);
+        if (await fs.lstat(path.join(parent, part)).then(() => true, () => false)) next.push(p);
         continue;
       }
       const re = segmentRegex(part);
-      const names = await fs.readdir(path.join(root, base)).catch(() => [] as string[]);
+      // list the directory as the image sees it: symlinks resolve inside root
+      const dir = await resolveInRoot(root, base);
+      const names = await fs.readdir(dir).catch(() => [] as string[]);
       for (const n of names.sort()) if (re.test(n)) next.push(base ? `${base}/${n}` : n);
     }
     found = next;

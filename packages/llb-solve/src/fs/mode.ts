@@ -13,7 +13,7 @@ export function applyModeStr(mode: number, spec: string, isDir: boolean): number
       for (const w of who) {
         const base = w === 'u' ? 6 : w === 'g' ? 3 : 0;
         if (p in shift) bits |= shift[p] << base;
-        if (p === 'X' && (isDir || (mode & 0o111) !== 0)) bits |= 1 << base;
+        if (p === 'X' && (isDir || (out & 0o111) !== 0)) bits |= 1 << base;
         if (p === 's' && w === 'u') bits |= 0o4000;
         if (p === 's' && w === 'g') bits |= 0o2000;
         if (p === 't') bits |= 0o1000;
@@ -23,7 +23,8 @@ export function applyModeStr(mode: number, spec: string, isDir: boolean): number
     else if (m[2] === '-') out &= ~bits;
     else {
       let mask = 0;
-      for (const w of who) mask |= 0o7 << (w === 'u' ? 6 : w === 'g' ? 3 : 0);
+      // '=' also clears the special bit that belongs to each class
+      for (const w of who) mask |= w === 'u' ? 0o4700 : w === 'g' ? 0o2070 : 0o1007;
       out = (out & ~mask) | bits;
     }
   }

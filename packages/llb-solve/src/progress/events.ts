@@ -33,6 +33,8 @@ export class Progress {
   /** Values (secrets) to replace by **** in every log and error this stream carries. */
   mask(values: string[]): void {
     this.masks.push(...values.filter((v) => v.length > 0));
+    // longest first, so a secret that contains another is masked whole
+    this.masks.sort((a, b) => b.length - a.length);
   }
 
   private redact(s: string): string {
@@ -70,8 +72,9 @@ export class Progress {
   }
 
   log(digest: string, stream: 1 | 2, data: Uint8Array): void {
-    const text = this.redact(Buffer.from(data).toString('utf8'));
-    this.renderer.update({ logs: [{ vertex: digest, stream, data: Buffer.from(text).toString('base64'), timestamp: new Date().toISOString() }] });
+    // without masks the bytes pass untouched (a UTF-8 character may span chunks)
+    const bytes = this.masks.length ? Buffer.from(this.redact(Buffer.from(data).toString('utf8'))) : Buffer.from(data);
+    this.renderer.update({ logs: [{ vertex: digest, stream, data: bytes.toString('base64'), timestamp: new Date().toISOString() }] });
   }
 
   status(digest: string, id: string, current: number, total?: number, completed = false): void {

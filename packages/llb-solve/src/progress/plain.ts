@@ -1,8 +1,9 @@
 // BuildKit's plain printer: `#N name`, `#N 0.245 log line`, `#N DONE 1.2s`,
 // `#N CACHED`, `#N ERROR: ...`, numbered in first-print order.
+import { StringDecoder } from 'node:string_decoder';
 import type { Renderer, SolveStatus, VertexEvent } from './events.ts';
 
-type State = { n: number; start: number; partial: Map<number, string>; lastLogs: string[]; printedDone: boolean; name: string };
+type State = { n: number; start: number; partial: Map<number, string>; decoders: Map<number, StringDecoder>; lastLogs: string[]; printedDone: boolean; name: string };
 
 export class PlainRenderer implements Renderer {
   private write: (s: string) => void;
@@ -19,7 +20,7 @@ export class PlainRenderer implements Renderer {
   private state(v: { digest: string; name?: string }): State {
     let st = this.states.get(v.digest);
     if (!st) {
-      st = { n: this.next++, start: Date.now(), partial: new Map(), lastLogs: [], printedDone: false, name: v.name ?? v.digest };
+      st = { n: this.next++, start: Date.now(), partial: new Map(), decoders: new Map(), lastLogs: [], printedDone: false, name: v.name ?? v.digest };
       this.states.set(v.digest, st);
       this.write(`\n#${st.n} ${st.name}\n`);
       this.current = v.digest;
@@ -67,7 +68,9 @@ export class PlainRenderer implements Renderer {
       const st = this.states.get(l.vertex);
       if (!st) continue;
       this.header(l.vertex, st);
-      const text = (st.partial.get(l.stream) ?? '') + Buffer.from(l.data, 'base64').toString('utf8');
+      let dec = st.decoders.get(l.stream);
+      if (!dec) st.decoders.set(l.stream, (dec = new StringDecoder('utf8')));
+      const text = (st.partial.get(l.stream) ?? '') + dec.write(Buffer.from(l.data, 'base64'));
       const lines = text.split('\n');
       st.partial.set(l.stream, lines.pop() ?? '');
       for (const line of lines) this.logLine(st, line.replace(/\r$/, ''));
