@@ -5,6 +5,8 @@ import yargs from 'yargs';
 import { openInput, runCli, writeStdout, UsageError } from '@pipekit/wire';
 import { runSolve } from './run.ts';
 
+// repeatable flags without `array: true`, which would swallow the FILE positional
+const many = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
 const list = (v: string[] | undefined) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
 await runCli('llb-solve', async () => {
@@ -19,8 +21,8 @@ await runCli('llb-solve', async () => {
     .option('explain', { type: 'boolean', default: false, describe: 'say why each step missed the cache' })
     .option('allow', { type: 'string', array: true, describe: 'entitlements: network.host, security.insecure' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'registry host reached over plain HTTP' })
-    .option('secret', { type: 'string', array: true, describe: 'id=ID[,src=PATH|,env=VAR][,type=file|env][,cache=content]' })
-    .option('ssh', { type: 'string', array: true, describe: 'default | default=SOCKET | ID=KEYFILE[,KEYFILE]' })
+    .option('secret', { type: 'string', describe: 'id=ID[,src=PATH|,env=VAR][,type=file|env][,cache=content]' })
+    .option('ssh', { type: 'string', describe: 'default | default=SOCKET | ID=KEYFILE[,KEYFILE]' })
     .option('session', { type: 'string', describe: 'socket of a secret-agent serve (token in $PIPEKIT_SESSION_TOKEN)' })
     .parserConfiguration({ 'boolean-negation': false })
     .strictOptions()
@@ -40,8 +42,8 @@ await runCli('llb-solve', async () => {
     explain: argv.explain,
     allow: list(argv.allow),
     insecureRegistries: list(argv['insecure-registry']),
-    secrets: argv.secret,
-    ssh: argv.ssh,
+    secrets: many(argv.secret),
+    ssh: many(argv.ssh),
     session: argv.session,
     writeOut: writeStdout,
     writeErr: (s) => process.stderr.write(s),
