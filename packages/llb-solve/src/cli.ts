@@ -24,6 +24,10 @@ await runCli('llb-solve', async () => {
     .option('secret', { type: 'string', describe: 'id=ID[,src=PATH|,env=VAR][,type=file|env][,cache=content]' })
     .option('ssh', { type: 'string', describe: 'default | default=SOCKET | ID=KEYFILE[,KEYFILE]' })
     .option('session', { type: 'string', describe: 'socket of a secret-agent serve (token in $PIPEKIT_SESSION_TOKEN)' })
+    .option('cache-to', { type: 'string', describe: 'export cache (repeatable): type=local,dest=DIR | type=registry,ref=REF | type=inline [,mode=min|max][,cache-mounts=true]' })
+    .option('cache-from', { type: 'string', describe: 'import cache (repeatable): type=local,src=DIR | type=registry,ref=REF | REF' })
+    .option('registry-ca', { type: 'string', describe: '[HOST=]FILE: trust this PEM CA for registries (repeatable)' })
+    .option('gc-config', { type: 'string', describe: 'buildkitd.toml with the GC policy run after the build (default: $CAS_STORE_CONFIG or <store>/buildkitd.toml)' })
     .parserConfiguration({ 'boolean-negation': false })
     .strictOptions()
     .fail((msg, err) => {
@@ -45,6 +49,10 @@ await runCli('llb-solve', async () => {
     secrets: many(argv.secret),
     ssh: many(argv.ssh),
     session: argv.session,
+    cacheTo: many(argv['cache-to']),
+    cacheFrom: many(argv['cache-from']),
+    registryCAs: many(argv['registry-ca']),
+    gcConfig: argv['gc-config'],
     writeOut: writeStdout,
     writeErr: (s) => process.stderr.write(s),
     stderrIsTty: Boolean(process.stderr.isTTY),
