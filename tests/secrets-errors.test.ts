@@ -58,6 +58,17 @@ test('a missing required secret fails before any step, naming the id, the step a
   assert.match(partial, /requires ssh agent "default"/);
 });
 
+test('with everything given, the same graph builds; flags may come before the graph file', async () => {
+  await setup();
+  const dir = await tempDir('secret-errors-ok');
+  await fs.writeFile(path.join(dir, 'npmrc'), 'registry=x');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'key')]);
+  const r = await sh(`llb-solve --secret id=npmrc,src=${dir}/npmrc --secret id=token,env=PK_T --ssh default=${dir}/key --store ${ctx}/store --progress plain ${graph}`, { cwd: ctx, env: { PK_T: 'v' } });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /optional-one absent/);
+  assert.match(r.stdout.toString(), /"type":"image"/);
+});
+
 test('unreadable or oversized secret sources', async () => {
   const dir = await tempDir('secret-errors-src');
   assert.match(await solveFails(`--secret id=npmrc,src=${dir}/absent`, 1), /secret "npmrc": cannot read .*absent: no such file/);

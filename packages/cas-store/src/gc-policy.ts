@@ -6,6 +6,7 @@
 //     maxUsedSpace = "20GB"
 //     minFreeSpace = "10%"
 //     max-parallelism = 4
+//     gcInterval = "1m"            # pipekit: least time between automatic runs
 //     [[worker.oci.gcpolicy]]
 //       filters = ["type==source.local", "type==exec.cachemount"]
 //       keepDuration = "48h"
@@ -24,7 +25,7 @@ import { diskStat } from './disk-usage.ts';
 import { prune, type PruneOptions, type PruneResult } from './prune.ts';
 
 export type GcPolicy = PruneOptions & { label: string };
-export type GcConfig = { file?: string; enabled: boolean; maxParallelism?: number; policies: GcPolicy[] };
+export type GcConfig = { file?: string; enabled: boolean; maxParallelism?: number; /** ms between automatic runs (gcInterval) */ interval?: number; policies: GcPolicy[] };
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
@@ -70,6 +71,7 @@ export async function loadGcConfig(storeDir: string, flag?: string): Promise<GcC
     file,
     enabled: worker.gc !== false,
     maxParallelism: typeof worker['max-parallelism'] === 'number' ? (worker['max-parallelism'] as number) : undefined,
+    interval: dur(worker.gcInterval, 'gcInterval'),
     policies,
   };
 }

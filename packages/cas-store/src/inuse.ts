@@ -44,10 +44,21 @@ export class Lease {
     await fs.appendFile(this.file, fresh.map((id) => `${JSON.stringify({ [kind]: id })}\n`).join(''));
   }
 
+  /** What this lease has marked of one kind, in marking order. */
+  marked(kind: InUseKind): string[] {
+    const prefix = `${kind} `;
+    return [...this.seen].filter((s) => s.startsWith(prefix)).map((s) => s.slice(prefix.length));
+  }
+
   async end(store: object): Promise<void> {
     leases.delete(store);
     await fs.rm(this.file, { force: true });
   }
+}
+
+/** The lease this process holds on `store`, if any. */
+export function currentLease(store: object): Lease | undefined {
+  return leases.get(store);
 }
 
 /** Mark ids in use when this process holds a lease on `store`; a no-op otherwise. */

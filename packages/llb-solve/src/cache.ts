@@ -1,26 +1,43 @@
 // Cache records hold diff ids; a hit is only real if each layer is still
 // unpacked and its blob present (GC or a crash may have removed either).
-import type { LayerEntry, Store } from '@pipekit/cas-store';
+// The check runs under the store's GC lock after marking the record in use,
+// so a concurrent prune either sees the mark or has already removed the layers
+// (then this is a miss). A key with no local record is looked up in imported
+// caches (--cache-from) before it counts as a miss.
+import { markInUse, withStoreLock, type LayerEntry, type Store } from '@pipekit/cas-store';
 import type { Ref } from './refs.ts';
+import { importCached } from './cache-io/importer.ts';
+
+async function loadLocal(store: Store, key: string): Promise<Ref[] | undefined> {
+  return withStoreLock(store.dir, 'gc', async () => {
+    const rec = await store.cache.get(key);
+    if (!rec) return undefined;
+    await markInUse(store, 'key', [key]);
+    await markInUse(store, 'layer', rec.outputs.flatMap((o) => o.layers));
+    const outputs: Ref[] = [];
+    for (const out of rec.outputs) {
+      const layers: LayerEntry[] = [];
+      for (const diffID of out.layers) {
+        const l = await store.layers.get(diffID);
+        if (!l?.snapshot || !(await store.snapshots.exists(l.snapshot)) || !(await store.blobs.has(l.blob.digest))) return undefined;
+        layers.push(l);
+      }
+      await markInUse(store, 'snapshot', layers.map((l) => l.snapshot as string));
+      outputs.push({ kind: 'layers', layers });
+    }
+    await store.cache.touch(rec);
+    return outputs;
+  });
+}
 
 export async function loadCached(store: Store, key: string): Promise<Ref[] | undefined> {
-  const rec = await store.cache.get(key);
-  if (!rec) return undefined;
-  const outputs: Ref[] = [];
-  for (const out of rec.outputs) {
-    const layers: LayerEntry[] = [];
-    for (const diffID of out.layers) {
-      const l = await store.layers.get(diffID);
-      if (!l?.snapshot || !(await store.snapshots.exists(l.snapshot)) || !(await store.blobs.has(l.blob.digest))) return undefined;
-      layers.push(l);
-    }
-    outputs.push({ kind: 'layers', layers });
-  }
-  await store.cache.touch(rec);
-  return outputs;
+  const local = await loadLocal(store, key);
+  if (local || !(await importCached(store, key))) return local;
+  return loadLocal(store, key);
 }
 
 export async function storeCached(store: Store, key: string, outputs: Ref[], description: string): Promise<void> {
   if (outputs.some((o) => o.kind !== 'layers')) return;
+  await markInUse(store, 'key', [key]);
   await store.cache.put(key, outputs.map((o) => ({ layers: o.kind === 'layers' ? o.layers.map((l) => l.diffID) : [] })), description);
 }

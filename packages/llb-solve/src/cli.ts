@@ -5,6 +5,8 @@ import yargs from 'yargs';
 import { openInput, runCli, writeStdout, UsageError } from '@pipekit/wire';
 import { runSolve } from './run.ts';
 
+// repeatable flags without `array: true`, which would swallow the FILE positional
+const many = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
 const list = (v: string[] | undefined) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
 await runCli('llb-solve', async () => {
@@ -19,9 +21,13 @@ await runCli('llb-solve', async () => {
     .option('explain', { type: 'boolean', default: false, describe: 'say why each step missed the cache' })
     .option('allow', { type: 'string', array: true, describe: 'entitlements: network.host, security.insecure' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'registry host reached over plain HTTP' })
-    .option('secret', { type: 'string', array: true, describe: 'id=ID[,src=PATH|,env=VAR][,type=file|env][,cache=content]' })
-    .option('ssh', { type: 'string', array: true, describe: 'default | default=SOCKET | ID=KEYFILE[,KEYFILE]' })
+    .option('secret', { type: 'string', describe: 'id=ID[,src=PATH|,env=VAR][,type=file|env][,cache=content]' })
+    .option('ssh', { type: 'string', describe: 'default | default=SOCKET | ID=KEYFILE[,KEYFILE]' })
     .option('session', { type: 'string', describe: 'socket of a secret-agent serve (token in $PIPEKIT_SESSION_TOKEN)' })
+    .option('cache-to', { type: 'string', describe: 'export cache (repeatable): type=local,dest=DIR | type=registry,ref=REF | type=inline [,mode=min|max][,cache-mounts=true]' })
+    .option('cache-from', { type: 'string', describe: 'import cache (repeatable): type=local,src=DIR | type=registry,ref=REF | REF' })
+    .option('registry-ca', { type: 'string', describe: '[HOST=]FILE: trust this PEM CA for registries (repeatable)' })
+    .option('gc-config', { type: 'string', describe: 'buildkitd.toml with the GC policy run after the build (default: $CAS_STORE_CONFIG or <store>/buildkitd.toml)' })
     .parserConfiguration({ 'boolean-negation': false })
     .strictOptions()
     .fail((msg, err) => {
@@ -40,9 +46,13 @@ await runCli('llb-solve', async () => {
     explain: argv.explain,
     allow: list(argv.allow),
     insecureRegistries: list(argv['insecure-registry']),
-    secrets: argv.secret,
-    ssh: argv.ssh,
+    secrets: many(argv.secret),
+    ssh: many(argv.ssh),
     session: argv.session,
+    cacheTo: many(argv['cache-to']),
+    cacheFrom: many(argv['cache-from']),
+    registryCAs: many(argv['registry-ca']),
+    gcConfig: argv['gc-config'],
     writeOut: writeStdout,
     writeErr: (s) => process.stderr.write(s),
     stderrIsTty: Boolean(process.stderr.isTTY),

@@ -7,6 +7,7 @@ import { checkGraphSecrets, LogMasker, openSession, sessionMasks, type SessionPr
 import { Progress, type Renderer } from './progress/events.ts';
 import { createRenderer } from './progress/renderers.ts';
 import { solve } from './solver.ts';
+import { beginBuildCache } from './cache-io/run-cache.ts';
 
 export type SolveCommand = {
   input: AsyncIterable<Uint8Array>;
@@ -25,6 +26,13 @@ export type SolveCommand = {
   ssh?: string[];
   /** --session SOCKET of a separately started secret-agent */
   session?: string;
+  /** --cache-from / --cache-to specs (type=local|registry|inline,...) */
+  cacheFrom?: string[];
+  cacheTo?: string[];
+  /** --registry-ca [HOST=]FILE */
+  registryCAs?: string[];
+  /** --gc-config: buildkitd.toml-style GC policy run after the build */
+  gcConfig?: string;
   writeOut: (s: string) => Promise<void>;
   writeErr: (s: string) => void;
   stderrIsTty: boolean;
@@ -81,6 +89,9 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, session: SessionProvi
   const onSignal = () => abort.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const warn = (msg: string) => cmd.writeErr(`llb-solve: ${msg}\n`);
+  const cache = await beginBuildCache(store, graph, { cacheFrom: cmd.cacheFrom, cacheTo: cmd.cacheTo, insecureRegistries: cmd.insecureRegistries, registryCAs: cmd.registryCAs, gcConfig: cmd.gcConfig, warn });
+  let ok = false;
   try {
     const images = await solve(graph, {
       store,
@@ -95,9 +106,12 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, session: SessionProvi
       signal: abort.signal,
       session,
     });
+    await cache.finish(images);
     for (const img of images) await cmd.writeOut(toNdjsonLine(img));
+    ok = true;
     return images;
   } finally {
+    await cache.close(ok);
     progress.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

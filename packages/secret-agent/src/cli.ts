@@ -14,8 +14,8 @@ await runCli('secret-agent', async () => {
     .usage('$0 serve [--secret S]... [--ssh S]... [--detach] [--format json|sh]\n$0 ls [--session SOCKET]\n\n' +
       'Serve build secrets and SSH agents to llb-solve --session over a private Unix socket.')
     .command('serve', 'serve a session until SIGINT/SIGTERM; prints {socket, token, pid}', (y) => y
-      .option('secret', { type: 'string', array: true, describe: 'id=ID[,src=PATH|,env=VAR][,type=file|env][,cache=content]' })
-      .option('ssh', { type: 'string', array: true, describe: 'default | default=SOCKET | ID=KEYFILE[,KEYFILE]' })
+      .option('secret', { type: 'string', describe: 'id=ID[,src=PATH|,env=VAR][,type=file|env][,cache=content] (repeatable)' })
+      .option('ssh', { type: 'string', describe: 'default | default=SOCKET | ID=KEYFILE[,KEYFILE] (repeatable)' })
       .option('detach', { type: 'boolean', default: false, describe: 'run in the background; return when ready' })
       .option('format', { type: 'string', choices: ['json', 'sh'], default: 'json', describe: 'json record, or sh lines to eval' }))
     .command('ls', 'list the ids a session holds (never values)', (y) => y

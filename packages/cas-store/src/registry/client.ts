@@ -2,6 +2,7 @@
 // Every method takes an ImageRef (or a string to parse); errors are one line
 // naming the image or blob and the registry.
 import { createHash } from 'node:crypto';
+import process from 'node:process';
 import { IntegrityError, NotFoundError, RemoteError, UsageError, type Platform } from '@pipekit/wire';
 import type { CredentialsFn } from './auth.ts';
 import { registryBaseUrl } from './endpoint.ts';
@@ -41,7 +42,9 @@ export class RegistryClient {
 
   constructor(opts: RegistryClientOptions = {}) {
     this.insecure = opts.insecureRegistries ?? [];
-    const tls = loadRegistryCAs(opts.registryCAs ?? []);
+    // $CAS_STORE_REGISTRY_CA (comma-separated [HOST=]FILE) reaches every client a tool creates
+    const fromEnv = (process.env.CAS_STORE_REGISTRY_CA ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const tls = loadRegistryCAs(opts.registryCAs ?? fromEnv);
     this.tlsHosts = tls.hosts;
     this.transport = new Transport({
       timeoutMs: opts.timeoutMs ?? 30_000,

@@ -28,7 +28,8 @@ export function destPath(cwd: string, dest: string): string {
 
 /** Source path inside its tree: joined to /, cleaned (no trailing slash). */
 export function srcPath(src: string): string {
-  return path.posix.join('/', src);
+  const p = path.posix.join('/', src);
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
 }
 
 export function hasWildcard(s: string): boolean {
