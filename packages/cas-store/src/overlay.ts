@@ -19,7 +19,7 @@ export type OverlaySpec = {
  * identical layers (an empty RUN diff, say) share one snapshot. Empty layers
  * change nothing and are dropped; a repeated non-empty one gets its own copy.
  */
-async function distinctLayers(snaps: SnapshotStore, layers: string[]): Promise<string[]> {
+async function distinctLayers(snaps: SnapshotStore, layers: string[], target: string): Promise<string[]> {
   const out: string[] = [];
   const seen = new Map<string, number>();
   for (const id of layers) {
@@ -28,7 +28,7 @@ async function distinctLayers(snaps: SnapshotStore, layers: string[]): Promise<s
       continue;
     }
     const entries = await fs.readdir(snaps.dir(id)).catch((err: NodeJS.ErrnoException) => {
-      throw new PipekitError(`cannot mount snapshot ${id}: ${err.code === 'ENOENT' ? 'it is missing from the store' : err.message}`, { cause: err });
+      throw new PipekitError(`cannot mount overlay at ${target}: snapshot ${id} ${err.code === 'ENOENT' ? 'is missing from the store' : `is unreadable: ${err.message}`}`, { cause: err });
     });
     if (entries.length === 0) continue;
     const n = seen.get(id) ?? 0;
@@ -56,7 +56,7 @@ export async function mountOverlay(snaps: SnapshotStore, spec: OverlaySpec): Pro
   await snaps.emptyDir();
   // a read-only overlay needs two distinct lowers; this is the second empty one
   await fs.mkdir(snaps.dir('empty2'), { recursive: true });
-  const lowers = (await distinctLayers(snaps, spec.layers)).reverse();
+  const lowers = (await distinctLayers(snaps, spec.layers, spec.target)).reverse();
   // overlay wants one lower with an upper, and two without one
   if (lowers.length === 0) lowers.push('empty');
   if (!spec.upper && lowers.length === 1) lowers.push('empty2');

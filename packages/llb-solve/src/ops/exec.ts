@@ -18,6 +18,7 @@ import { missingPaths, removeStubs } from '../exec/stubs.ts';
 import { secretCacheKeys, secretMount, withSecretEnv } from '../exec/secret-mounts.ts';
 
 const HOSTNAME = 'buildkitsandbox';
+const BUNDLE_ROOT = '/run/pipekit-bundles';
 
 function describe(args: string[]): string {
   return `process "${args.join(' ')}" did not complete successfully`;
@@ -103,7 +104,10 @@ export const execHandler: OpHandler = {
     if (!rootMount) throw new PipekitError('exec op has no root mount');
     const base = rootMount.input >= 0 ? v.inputs[rootMount.input] : EMPTY;
     const rw = await mountWritable(ctx.store, base);
-    const bundle = await ctx.store.tempDir('run');
+    // the bundle's config.json holds the process env (secret env values too):
+    // keep it on tmpfs under /run, never in the store
+    await fs.mkdir(BUNDLE_ROOT, { recursive: true, mode: 0o700 });
+    const bundle = await fs.mkdtemp(path.join(BUNDLE_ROOT, 'b-'));
     let extra: Awaited<ReturnType<typeof extraMounts>> | undefined;
     try {
       const root = rw.root;
