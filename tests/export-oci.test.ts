@@ -9,7 +9,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { BlobStore } from '@pipekit/cas-store';
 import { IntegrityError, UsageError, WireFormatError } from '@pipekit/wire';
-import { exportImages, gzipMappingPath } from '../packages/export-oci/src/index.ts';
+import { exportImages, layerMappingPath } from '../packages/export-oci/src/index.ts';
 import { cleanup, fixture, imageRecord, storeLayer, tempDir } from '../packages/export-oci/src/testing.ts';
 
 const run = async (cmd: string, args: string[]) => (await execa(cmd, args)).stdout;
@@ -100,7 +100,7 @@ test('second export reuses the stored gzip blob', async () => {
   const { storeDir, image, layer } = await fixture();
   const dir = await tempDir();
   const first = await exportImages([image], { type: 'oci', dest: path.join(dir, 'a.tar'), storeDir });
-  const mapFile = gzipMappingPath(storeDir, layer.diffID);
+  const mapFile = layerMappingPath(storeDir, layer.diffID, 'gzip-6');
   const mapping = JSON.parse(await fs.readFile(mapFile, 'utf8'));
   assert.ok(await new BlobStore(storeDir).has(mapping.digest));
   const mtime = (await fs.stat(mapFile)).mtimeMs;
@@ -115,7 +115,7 @@ test('a mapping whose blob is gone is recompressed', async () => {
   const { storeDir, image, layer } = await fixture();
   const dir = await tempDir();
   const first = await exportImages([image], { type: 'oci', dest: path.join(dir, 'a.tar'), storeDir });
-  const mapping = JSON.parse(await fs.readFile(gzipMappingPath(storeDir, layer.diffID), 'utf8'));
+  const mapping = JSON.parse(await fs.readFile(layerMappingPath(storeDir, layer.diffID, 'gzip-6'), 'utf8'));
   await new BlobStore(storeDir).delete(mapping.digest);
   const second = await exportImages([image], { type: 'oci', dest: path.join(dir, 'b.tar'), storeDir });
   // same runtime, same zlib: the recompressed blob is the same one
@@ -139,7 +139,7 @@ test('a corrupted blob fails with IntegrityError and leaves no dest', async () =
   const { storeDir, image, layer } = await fixture();
   const dir = await tempDir();
   await exportImages([image], { type: 'oci', dest: path.join(dir, 'ok.tar'), storeDir });
-  const { digest } = JSON.parse(await fs.readFile(gzipMappingPath(storeDir, layer.diffID), 'utf8'));
+  const { digest } = JSON.parse(await fs.readFile(layerMappingPath(storeDir, layer.diffID, 'gzip-6'), 'utf8'));
   const p = new BlobStore(storeDir).path(digest);
   const bytes = await fs.readFile(p);
   bytes[bytes.length - 3] ^= 0xff; // same size, different content

@@ -13,6 +13,7 @@ import { readInUse } from './inuse.ts';
 import { withStoreLock, pidAlive, pidInName } from './lock.ts';
 import { findLeftovers, removeLeftovers } from './janitor.ts';
 import { collectUsage } from './usage.ts';
+import { mappingDirs } from './compressed-copies.ts';
 
 export type FsckProblem = {
   /** error: broken data or reference; garbage: harmless leftovers that only take space */
@@ -101,13 +102,15 @@ async function check(store: Store, repair: boolean): Promise<FsckReport> {
     layers.set(diffID, e);
   }
 
-  // 3. compressed copies (export-oci) -> blobs
-  const gzDir = path.join(store.dir, 'layers', 'gzip');
-  for (const name of await fs.readdir(gzDir).catch(() => [] as string[])) {
-    const file = path.join(gzDir, name);
-    const m = await readJson<{ digest?: string }>(file);
-    if (m === 'bad' || !m?.digest || !blobs.has(m.digest)) {
-      await report('error', `layers/gzip/${name}`, 'compressed copy is unreadable or its blob is missing', () => fs.rm(file, { force: true }));
+  // 3. compressed copies (export-oci) -> blobs; a bad one only costs compressing again
+  for (const dir of await mappingDirs(store.dir)) {
+    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+      const file = path.join(dir, name);
+      if (/\.tmp-/.test(name)) continue;
+      const m = await readJson<{ digest?: string }>(file);
+      if (m === 'bad' || !m?.digest || !blobs.has(m.digest)) {
+        await report('garbage', path.relative(store.dir, file), 'compressed copy is unreadable or its blob is gone', () => fs.rm(file, { force: true }));
+      }
     }
   }
 

@@ -24,4 +24,5 @@ export * from './prune.ts';
 export * from './gc-policy.ts';
 export * from './fsck.ts';
 export * from './du-format.ts';
+export * from './compressed-copies.ts';
 export * from './registry/index.ts';

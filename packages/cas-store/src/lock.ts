@@ -41,6 +41,20 @@ async function tryLock(dir: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * Take the store lock `name` and keep it until release() (for as long as a step
+ * runs); waits with growing pauses, gives up when `signal` aborts.
+ */
+export async function acquireStoreLock(storeDir: string, name: string, signal?: AbortSignal): Promise<() => Promise<void>> {
+  const dir = path.join(storeDir, 'run', `${name}.lock`);
+  await fs.mkdir(path.dirname(dir), { recursive: true });
+  for (let pause = POLL_MS; !(await tryLock(dir)); pause = Math.min(pause * 2, 250)) {
+    if (signal?.aborted) throw new PipekitError(`canceled while waiting for ${name}`);
+    await new Promise((r) => setTimeout(r, pause));
+  }
+  return () => fs.rm(dir, { recursive: true, force: true });
+}
+
 /** Run `fn` holding the store lock `name` (under <store>/run/); waits for other holders. */
 export async function withStoreLock<T>(storeDir: string, name: string, fn: () => Promise<T>, timeoutMs = 10 * 60_000): Promise<T> {
   const dir = path.join(storeDir, 'run', `${name}.lock`);

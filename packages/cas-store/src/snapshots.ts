@@ -44,5 +44,6 @@ export class SnapshotStore {
 
   async remove(id: string): Promise<void> {
     await fs.rm(this.dir(id), { recursive: true, force: true });
+    await fs.rm(`${this.dir(id)}.size`, { force: true });
   }
 }

@@ -9,8 +9,9 @@ import type { CacheRecord } from './cache-index.ts';
 import type { LayerEntry } from './layer-index.ts';
 import { readInUse, type InUseSet } from './inuse.ts';
 import { pidAlive } from './lock.ts';
-import { readJsonMaybe } from './atomic.ts';
+import { readJsonMaybe, writeFileAtomic } from './atomic.ts';
 import { changedAt, dirBytes } from './disk-usage.ts';
+import { mappingDirs, mappingFiles } from './compressed-copies.ts';
 
 export type UsageType = 'regular' | 'exec.cachemount' | 'source.local' | 'internal';
 export type UsageTarget =
@@ -71,6 +72,7 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
     }
   }
 
+  const copyDirs = await mappingDirs(store.dir);
   const referencedBlobs = new Set<string>();
   const referencedSnaps = new Set<string>();
   for (const diffID of await store.layers.list()) {
@@ -79,11 +81,10 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
     if (!e) continue;
     const blobs = [e.blob.digest];
     const files = [file];
-    const gz = path.join(store.dir, 'layers', 'gzip', `${diffID.slice(7)}.json`);
-    const mapping = await readJsonMaybe<{ digest: string }>(gz);
-    if (mapping?.digest) {
-      blobs.push(mapping.digest);
-      files.push(gz);
+    for (const m of await mappingFiles(copyDirs, diffID)) {
+      const mapping = await readJsonMaybe<{ digest: string }>(m);
+      files.push(m);
+      if (mapping?.digest) blobs.push(mapping.digest);
     }
     blobs.forEach((b) => referencedBlobs.add(b));
     const entryAt = (await changedAt(file)) ?? started;
@@ -93,11 +94,7 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
     if (e.snapshot && (await store.snapshots.exists(e.snapshot))) {
       referencedSnaps.add(e.snapshot);
       snapChanged = await changedAt(store.snapshots.dir(e.snapshot));
-      if (e.snapshotBytes === undefined) {
-        e.snapshotBytes = await dirBytes(store.snapshots.dir(e.snapshot));
-        // measured once: a committed snapshot never changes (a racing rewrite is harmless)
-        if (!fresh(snapChanged)) await store.layers.put(e).catch(() => undefined);
-      }
+      e.snapshotBytes = await snapshotBytes(store.snapshots.dir(e.snapshot));
       size += e.snapshotBytes;
     }
     const recs = containing.get(diffID) ?? [];
@@ -161,6 +158,18 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
     });
   }
   return out;
+}
+
+/**
+ * Bytes of a committed snapshot, measured once and kept beside it in
+ * snapshots/<id>.size (a committed snapshot never changes).
+ */
+export async function snapshotBytes(dir: string): Promise<number> {
+  const cached = Number(await fs.readFile(`${dir}.size`, 'utf8').catch(() => ''));
+  if (cached > 0 || (cached === 0 && (await fs.access(`${dir}.size`).then(() => true, () => false)))) return cached;
+  const bytes = await dirBytes(dir);
+  await writeFileAtomic(`${dir}.size`, String(bytes)).catch(() => undefined);
+  return bytes;
 }
 
 /** What a small JSON blob is (image manifest, config, index, cache config), '' when not JSON. */

@@ -2,21 +2,36 @@
 // renamed into place only after the whole tar is written, so a failed export
 // never leaves a partial (or clobbered) dest. '-' streams to stdout, which
 // cannot be undone, and refuses a terminal like docker save does.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { NotFoundError, UsageError } from '@pipekit/wire';
 
-export type Dest = {
-  /** what the dest is, for messages */
-  label: string;
-  write(chunk: Uint8Array): Promise<void>;
+/** Output written aside, waiting to be made visible (several outputs commit together, after all succeeded). */
+export type Pending = {
   /** make the output visible (rename into place / nothing for a stream) */
   commit(): Promise<void>;
   /** drop what was written; safe to call more than once */
   abort(): Promise<void>;
 };
+
+export type Dest = Pending & {
+  /** what the dest is, for messages */
+  label: string;
+  write(chunk: Uint8Array): Promise<void>;
+  /** the sha256 of everything written, once committed */
+  digest(): string;
+};
+
+/** A new, empty directory beside `dest` (same filesystem, so it can be renamed onto it). */
+export async function tempDirBeside(dest: string): Promise<string> {
+  const abs = path.resolve(dest);
+  const parent = path.dirname(abs);
+  const st = await fs.stat(parent).catch(() => undefined);
+  if (!st?.isDirectory()) throw new NotFoundError(`cannot write ${dest}: directory ${parent} does not exist`);
+  return fs.mkdtemp(path.join(parent, `.${path.basename(abs)}.tmp-`));
+}
 
 type TtyAware = NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -44,6 +59,8 @@ async function fileDest(dest: string): Promise<Dest> {
   // Same directory as dest so the final rename cannot cross filesystems.
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.tmp-${randomBytes(6).toString('hex')}`);
   const fh = await fs.open(tmp, 'wx', 0o644);
+  const hash = createHash('sha256');
+  let sum = '';
   let open = true;
   const close = async () => {
     if (open) {
@@ -53,7 +70,9 @@ async function fileDest(dest: string): Promise<Dest> {
   };
   return {
     label: dest,
+    digest: () => sum,
     async write(chunk) {
+      hash.update(chunk);
       let off = 0;
       while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
     },
@@ -61,6 +80,7 @@ async function fileDest(dest: string): Promise<Dest> {
       await fh.sync();
       await close();
       await fs.rename(tmp, abs);
+      sum ||= `sha256:${hash.digest('hex')}`;
     },
     async abort() {
       await close().catch(() => {});
@@ -76,6 +96,7 @@ function streamDest(out: NodeJS.WritableStream): Dest {
   out.on('error', onError);
   return {
     label: 'stdout',
+    digest: () => '',
     write(chunk) {
       if (failed) return Promise.reject(failed);
       if (out.write(chunk)) return Promise.resolve();

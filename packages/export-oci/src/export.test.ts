@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import tarStream from 'tar-stream';
 import { UsageError, WireFormatError } from '@pipekit/wire';
 import { exportImages } from './export.ts';
-import { gzipMappingPath } from './layers.ts';
+import { layerMappingPath } from './layers.ts';
 import { cleanup, fixture, imageRecord, tempDir } from './testing.ts';
 
 const rejectsWith = async (p: Promise<unknown>, cls: new (...a: never[]) => Error, re?: RegExp) => {
@@ -53,7 +53,7 @@ test('a terminal stdout is refused before any layer is compressed', async () => 
   const { storeDir, image, layer } = await fixture();
   const tty = Object.assign(new PassThrough(), { isTTY: true });
   await rejectsWith(exportImages([image], { type: 'oci', dest: '-', stdout: tty, storeDir }), UsageError, /terminal/);
-  await rejectsWith(fs.access(gzipMappingPath(storeDir, layer.diffID)), Error);
+  await rejectsWith(fs.access(layerMappingPath(storeDir, layer.diffID, 'gzip-6')), Error);
 });
 
 test('progress lines in BuildKit wording, result fields', async () => {

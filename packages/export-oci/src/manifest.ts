@@ -1,4 +1,5 @@
-// OCI image manifest and image index documents. BuildKit writes both with
+// OCI image manifest and image index documents (or their Docker schema 2
+// equivalents with oci-mediatypes=false). BuildKit writes both with
 // json.MarshalIndent(v, "", "  "), and their digests depend on that exact text,
 // so key order follows the Go structs (ocispec.Manifest, ocispec.Index,
 // ocispec.Descriptor, ocispec.Platform) and omitempty fields are left out.
@@ -8,6 +9,8 @@ import { goJson } from './json.ts';
 
 export const MEDIA_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const MEDIA_INDEX = 'application/vnd.oci.image.index.v1+json';
+export const MEDIA_DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+export const MEDIA_DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 
 export type OciPlatform = { architecture: string; os: string; variant?: string };
 export type PlatformDescriptor = Descriptor & { platform?: OciPlatform };
@@ -26,20 +29,19 @@ export function ociPlatform(p: Platform | OciPlatform): OciPlatform {
   return out;
 }
 
-export function manifestBlob(config: Descriptor, layers: Descriptor[]): JsonBlob {
-  const doc = {
-    schemaVersion: 2,
-    mediaType: MEDIA_MANIFEST,
-    config: descriptor(config),
-    layers: layers.map((l) => descriptor(l)),
-  };
-  return jsonBlob(MEDIA_MANIFEST, goJson(doc, '  '));
+export function manifestBlob(config: Descriptor, layers: Descriptor[], opts: { mediaType?: string; annotations?: Record<string, string> } = {}): JsonBlob {
+  const mediaType = opts.mediaType ?? MEDIA_MANIFEST;
+  const doc: Record<string, unknown> = { schemaVersion: 2, mediaType, config: descriptor(config), layers: layers.map((l) => descriptor(l)) };
+  if (opts.annotations && Object.keys(opts.annotations).length) doc.annotations = sortedRecord(opts.annotations);
+  return jsonBlob(mediaType, goJson(doc, '  '));
 }
 
 /** The nested image index of a multi-platform export (a blob, indented like the manifests). */
-export function indexBlob(manifests: PlatformDescriptor[]): JsonBlob {
-  const doc = { schemaVersion: 2, mediaType: MEDIA_INDEX, manifests: manifests.map((m) => descriptor(m)) };
-  return jsonBlob(MEDIA_INDEX, goJson(doc, '  '));
+export function indexBlob(manifests: PlatformDescriptor[], opts: { mediaType?: string; annotations?: Record<string, string> } = {}): JsonBlob {
+  const mediaType = opts.mediaType ?? MEDIA_INDEX;
+  const doc: Record<string, unknown> = { schemaVersion: 2, mediaType, manifests: manifests.map((m) => descriptor(m)) };
+  if (opts.annotations && Object.keys(opts.annotations).length) doc.annotations = sortedRecord(opts.annotations);
+  return jsonBlob(mediaType, goJson(doc, '  '));
 }
 
 /** The layout's top-level index.json: compact, as containerd's archive exporter writes it with json.Marshal. */

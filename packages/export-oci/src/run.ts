@@ -1,42 +1,113 @@
-// export-oci as a library call: read image records, export them, say where.
+// export-oci as one library call: read image records, then write every output
+// (`-o` specs, or the --type/--dest flags), sharing the layer work between them.
+// Outputs are written aside and made visible together once all have succeeded;
+// on failure every one is dropped (a push, once sent, cannot be taken back).
 import path from 'node:path';
-import { readImages, UsageError } from '@pipekit/wire';
-import { resolveStoreDir } from '@pipekit/cas-store';
-import { exportImages, type ExportResult } from './export.ts';
+import { BlobStore, resolveStoreDir } from '@pipekit/cas-store';
+import { UsageError, readImages } from '@pipekit/wire';
+import { annotationFlagToOption } from './annotations.ts';
+import { CompressPool } from './compress-pool.ts';
+import { checkDest, type Pending } from './dest.ts';
+import { checkStores, prepareImageOutput, readEpoch, type ExportResult } from './export.ts';
+import { writeFilesystem } from './fs-output.ts';
+import type { ExportContext } from './image.ts';
+import { writeMetadataFiles } from './metadata.ts';
+import { parseOutput, type OutputSpec } from './output-spec.ts';
 
 export type ExportCommand = {
   input: AsyncIterable<Uint8Array>;
+  /** buildx-style specs: `type=oci,dest=out.tar,name=x`; several allowed */
+  outputs?: string[];
+  /** the flag form of one output: --type/--dest/--name, --push */
   type?: string;
   dest?: string;
   name?: string;
+  push?: boolean;
+  /** defaults for every image output */
+  compression?: string;
+  compressionLevel?: string;
+  forceCompression?: boolean;
+  ociMediatypes?: boolean;
+  annotations?: string[];
   store?: string;
-  /** buildx-style `type=oci,dest=out.tar,name=x` */
-  output?: string;
+  insecureRegistries?: string[];
+  metadataFile?: string;
+  iidfile?: string;
+  /** compression threads (default: one per core) */
+  threads?: number;
   progress?: (line: string) => void;
   stdout?: NodeJS.WritableStream;
 };
 
-/** Parse buildx's CSV output spec. */
-export function parseOutputSpec(spec: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of spec.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new UsageError(`invalid output ${JSON.stringify(spec)}: expected key=value pairs like type=oci,dest=out.tar`);
-    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
-  }
-  return out;
-}
+/** What the CLI prints on stdout when nothing went there: the image digest, else the tarball's sha256. */
+export type RunResult = { images: ExportResult[]; stdoutLine: string };
 
-export async function runExport(cmd: ExportCommand): Promise<ExportResult> {
-  const spec = cmd.output ? parseOutputSpec(cmd.output) : {};
-  const type = cmd.type ?? spec.type ?? 'oci';
-  const dest = cmd.dest ?? spec.dest;
-  const name = cmd.name ?? spec.name;
-  if (!dest) throw new UsageError('no destination: give --dest FILE (or - for stdout)');
-  if (type !== 'oci' && type !== 'docker') throw new UsageError(`unsupported output type ${JSON.stringify(type)}: expected oci or docker`);
+export async function runExport(cmd: ExportCommand): Promise<RunResult> {
+  const specs = outputSpecs(cmd);
+  const toStdout = specs.filter((s) => s.dest === '-');
+  if (toStdout.length > 1) throw new UsageError('only one output can go to stdout (dest=-)');
+  for (const s of specs) if (s.tar && s.type !== 'local' && s.type !== 'image') await checkDest(s.dest, cmd.stdout);
   const images = await readImages(cmd.input);
   // the store llb-solve used is named in its records; an explicit --store wins
   const storeDir = cmd.store ? resolveStoreDir(cmd.store) : images[0].store ? path.resolve(images[0].store) : resolveStoreDir();
-  cmd.progress?.(`exporting to ${type} image format`);
-  return exportImages(images, { type, dest, name, storeDir, stdout: cmd.stdout, progress: cmd.progress });
+  await checkStores(images, storeDir);
+  const progress = cmd.progress ?? (() => {});
+  const ctx: ExportContext = { storeDir, blobs: new BlobStore(storeDir), pool: new CompressPool({ threads: cmd.threads }), epoch: readEpoch(), progress, layers: new Map() };
+  const pending: Pending[] = [];
+  const results: ExportResult[] = [];
+  let tarDigest = '';
+  try {
+    for (const spec of specs) {
+      progress(VERTEX[spec.type === 'image' && spec.push ? 'push' : spec.type]);
+      if (spec.type === 'local' || spec.type === 'tar') {
+        const out = await writeFilesystem(images, { ...spec, type: spec.type, blobs: ctx.blobs, storeDir, epoch: ctx.epoch, stdout: cmd.stdout, progress });
+        pending.push({ commit: async () => void (await out.commit(), (tarDigest ||= out.digest())), abort: out.abort });
+      } else {
+        const { pending: p, result } = await prepareImageOutput(images, spec, ctx, { stdout: cmd.stdout, insecureRegistries: cmd.insecureRegistries });
+        pending.push(p);
+        results.push(result);
+      }
+    }
+    for (const p of pending) await p.commit();
+  } catch (err) {
+    for (const p of pending) await p.abort().catch(() => {});
+    throw err;
+  } finally {
+    await ctx.pool.close();
+  }
+  await writeMetadataFiles(results, cmd);
+  const line = toStdout.length ? '' : results.length ? results[results.length - 1].digest : tarDigest;
+  return { images: results, stdoutLine: line };
+}
+
+const VERTEX: Record<string, string> = {
+  oci: 'exporting to oci image format',
+  docker: 'exporting to docker image format',
+  image: 'exporting to image',
+  push: 'exporting to image',
+  tar: 'exporting to client tarball',
+  local: 'exporting to client directory',
+};
+
+/** The outputs a command asks for: every -o, else the one the flags describe. */
+export function outputSpecs(cmd: ExportCommand): OutputSpec[] {
+  const defaults: [string, string][] = [];
+  if (cmd.compression !== undefined) defaults.push(['compression', cmd.compression]);
+  if (cmd.compressionLevel !== undefined) defaults.push(['compression-level', cmd.compressionLevel]);
+  if (cmd.forceCompression !== undefined) defaults.push(['force-compression', String(cmd.forceCompression)]);
+  if (cmd.ociMediatypes !== undefined) defaults.push(['oci-mediatypes', String(cmd.ociMediatypes)]);
+  for (const a of cmd.annotations ?? []) defaults.push(annotationFlagToOption(a));
+  if (cmd.name !== undefined) defaults.push(['name', cmd.name]);
+  const specs = (cmd.outputs ?? []).map((o) => parseOutput(o, defaults));
+  if (cmd.type !== undefined || cmd.dest !== undefined || cmd.push) {
+    const type = cmd.push ? 'registry' : cmd.type ?? 'oci';
+    const fields = [`type=${type}`, ...(cmd.dest !== undefined ? [`dest=${cmd.dest}`] : [])];
+    specs.push(parseOutput(fields.map(csvField).join(','), defaults));
+  }
+  if (!specs.length) throw new UsageError('no output: give -o type=oci,dest=out.tar (or --dest FILE, or - for stdout)');
+  return specs;
+}
+
+function csvField(f: string): string {
+  return /[",]/.test(f) ? `"${f.replaceAll('"', '""')}"` : f;
 }

@@ -1,4 +1,4 @@
-// Test fixtures shared by this package's tests and tests/export-oci.test.ts (not
+// Test fixtures shared by this package's tests and tests/export-*.test.ts (not
 // part of the public API): a temp store holding one hand-made layer, and an
 // ImageRecord over it, the way llb-solve would hand it on.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,13 +23,13 @@ export const DEFAULT_FILES: LayerFile[] = [
 ];
 
 /** An uncompressed layer tar with fixed headers. */
-export async function layerTar(files: LayerFile[] = DEFAULT_FILES): Promise<Buffer> {
+export async function layerTar(files: LayerFile[] = DEFAULT_FILES, mtime = 0): Promise<Buffer> {
   const pack = tarStream.pack();
   const chunks: Buffer[] = [];
   const collected = (async () => {
     for await (const c of pack as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
   })();
-  const base = { mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '' };
+  const base = { mtime: new Date(mtime * 1000), uid: 0, gid: 0, uname: '', gname: '' };
   for (const f of files) {
     await new Promise<void>((resolve, reject) => {
       const cb = (err?: Error | null) => (err ? reject(err) : resolve());
@@ -57,8 +57,8 @@ export async function cleanup(): Promise<void> {
 }
 
 /** Put an uncompressed layer into the store and describe it as a wire Layer. */
-export async function storeLayer(storeDir: string, files: LayerFile[] = DEFAULT_FILES): Promise<Layer> {
-  const tar = await layerTar(files);
+export async function storeLayer(storeDir: string, files: LayerFile[] = DEFAULT_FILES, mtime = 0): Promise<Layer> {
+  const tar = await layerTar(files, mtime);
   const { digest, size } = await new BlobStore(storeDir).put(tar);
   return { diffID: digest, size, blob: { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest, size } };
 }

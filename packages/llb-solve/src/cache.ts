@@ -4,7 +4,7 @@
 // so a concurrent prune either sees the mark or has already removed the layers
 // (then this is a miss). A key with no local record is looked up in imported
 // caches (--cache-from) before it counts as a miss.
-import { markInUse, withStoreLock, type LayerEntry, type Store } from '@pipekit/cas-store';
+import { acquireStoreLock, markInUse, withStoreLock, type LayerEntry, type Store } from '@pipekit/cas-store';
 import type { Ref } from './refs.ts';
 import { importCached } from './cache-io/importer.ts';
 
@@ -40,4 +40,22 @@ export async function storeCached(store: Store, key: string, outputs: Ref[], des
   if (outputs.some((o) => o.kind !== 'layers')) return;
   await markInUse(store, 'key', [key]);
   await store.cache.put(key, outputs.map((o) => ({ layers: o.kind === 'layers' ? o.layers.map((l) => l.diffID) : [] })), description);
+}
+
+/**
+ * A step about to run takes a lock on its cache key, so the same step in
+ * concurrent builds (other llb-solve processes on this store) runs once: the
+ * others wait, then find its record. Returns the late hit, if any, and the
+ * release (a no-op when nothing was locked).
+ */
+export async function claimStep(store: Store, key: string, signal: AbortSignal): Promise<{ hit?: Ref[]; release: () => Promise<void> }> {
+  const release = await acquireStoreLock(store.dir, `step-${key.replace(/^sha256:/, '').slice(0, 32)}`, signal);
+  try {
+    const hit = await loadLocal(store, key);
+    if (hit) await release();
+    return { hit, release: hit ? async () => {} : release };
+  } catch (err) {
+    await release();
+    throw err;
+  }
 }

@@ -43,7 +43,7 @@ class MaskedProgress extends Progress {
   private masker: LogMasker;
   constructor(renderer: Renderer, masks: string[]) {
     super(renderer);
-    this.mask(masks);
+    // not this.mask(): Progress masks one value at a time, and a large multi-line secret brings thousands
     this.masker = new LogMasker(masks);
   }
   override log(digest: string, stream: 1 | 2, data: Uint8Array): void {
@@ -62,7 +62,7 @@ class MaskedProgress extends Progress {
   }
   override fail(digest: string, err: string): void {
     this.flushLogs(digest);
-    super.fail(digest, err);
+    super.fail(digest, this.masker.redact(err));
   }
 }
 

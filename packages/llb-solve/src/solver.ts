@@ -13,7 +13,7 @@ import { execHandler } from './ops/exec.ts';
 import { fileHandler } from './ops/file.ts';
 import { isLocalSource, sourceHandler } from './ops/source.ts';
 import { diffHandler, mergeHandler } from './ops/merge.ts';
-import { loadCached, storeCached } from './cache.ts';
+import { claimStep, loadCached, storeCached } from './cache.ts';
 import { toImageRecord } from './result.ts';
 import { explainMiss, rememberStep, type KeyParts } from './explain.ts';
 
@@ -113,6 +113,12 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
         files: Object.fromEntries(files),
       };
       const reason = cacheable ? await explainMiss(ctx.store, rec, parts, { noCache: ignore }) : '';
+      // the same step in a concurrent build on this store runs once; the others wait for its record
+      const claim = cacheable && !ignore ? await claimStep(ctx.store, key, ctx.signal) : undefined;
+      if (claim?.hit) {
+        ctx.progress.cached(digest, name, inputs);
+        return { key, outputs: claim.hit };
+      }
       return await sem.run(async () => {
         ctx.progress.start(digest, name, inputs);
         if (reason) ctx.progress.explain(digest, reason);
@@ -123,7 +129,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
         }
         ctx.progress.done(digest);
         return { key, outputs };
-      });
+      }).finally(() => claim?.release());
     } catch (err) {
       return fail(err);
     }

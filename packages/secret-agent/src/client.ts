@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NotFoundError, RemoteError, UsageError } from '@pipekit/wire';
 import { headerLine, PROTOCOL_VERSION, readHeader, type SessionReply, type SessionRequest } from './protocol.ts';
-import { reason } from './secret-spec.ts';
+import { MAX_SECRET_SIZE, reason } from './secret-spec.ts';
 import type { SessionInfo, SessionProvider } from './types.ts';
 
 export class RemoteSession implements SessionProvider {
@@ -64,6 +64,10 @@ export class RemoteSession implements SessionProvider {
     }
     const { conn, reply, rest } = got;
     const size = reply.ok ? reply.size ?? 0 : 0;
+    if (size > MAX_SECRET_SIZE) {
+      conn.destroy();
+      throw new RemoteError(`secret-agent session at ${this.socket} offered ${size} bytes for secret ${JSON.stringify(id)}, over the ${MAX_SECRET_SIZE}-byte limit`);
+    }
     const chunks: Buffer[] = [rest];
     let have = rest.length;
     conn.resume();

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LogMasker } from './log-masker.ts';
+import { masksFor } from './masking.ts';
 
 const b = (s: string) => Buffer.from(s);
 
@@ -40,6 +41,16 @@ test('multi-byte characters split across chunks are decoded whole', () => {
   let out = '';
   for (const byte of bytes) out += m.push('k', Buffer.from([byte]));
   assert.is(out + m.flush('k'), 'x **** ü\n');
+});
+
+test('thousands of masks (every line of a large multi-line secret) in one pass', () => {
+  const lines = Array.from({ length: 5000 }, (_, i) => `line-${i.toString(36).padStart(6, '0')}-of-a-big-secret`);
+  const m = new LogMasker(masksFor([Buffer.from(`${lines.join('\n')}\n`)]));
+  const text = `start ${lines[1234]} middle ${lines[4321].slice(0, 10)}`;
+  const t0 = Date.now();
+  const out = m.push('k', b(text)) + m.push('k', b(`${lines[4321].slice(10)} end\n`)) + m.flush('k');
+  assert.is(out, 'start **** middle **** end\n');
+  assert.ok(Date.now() - t0 < 1000);
 });
 
 test.run();

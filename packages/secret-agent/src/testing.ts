@@ -39,5 +39,12 @@ export async function startSshAgent(dir: string): Promise<{ sock: string; kill: 
   const r = await run('ssh-agent', ['-a', sock, '-s']);
   const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(r.stdout)?.[1]);
   if (!pid) throw new Error(`ssh-agent did not start: ${r.stderr}`);
-  return { sock, kill: () => process.kill(pid) };
+  let alive = true;
+  const kill = () => {
+    if (alive) process.kill(pid);
+    alive = false;
+  };
+  // even when a failed test ends the process early
+  process.once('exit', kill);
+  return { sock, kill };
 }

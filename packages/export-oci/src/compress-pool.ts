@@ -1,0 +1,98 @@
+// Compression threads: block jobs (block-codec.mjs) run on worker threads so a
+// large layer uses every core. Node gets node:worker_threads; Deno gets its web
+// Worker, whose transfers are fast where its node:worker_threads copies slowly.
+// With `threads: 0` (or for a pool that cannot start workers) jobs run inline on
+// the calling thread — same code, same bytes, one core.
+import { availableParallelism } from 'node:os';
+import { Worker as NodeWorker } from 'node:worker_threads';
+import { runBlock, type BlockJob, type BlockResult } from './block-codec.mjs';
+
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+const WORKER_URL = new URL('./compress-worker.mjs', import.meta.url);
+
+type Reply = { id: number; out?: Uint8Array; crc?: number; error?: string };
+type Pending = { resolve: (r: BlockResult) => void; reject: (e: Error) => void };
+type Thread = { post(msg: unknown, transfer: ArrayBuffer[]): void; close(): Promise<void>; busy: number };
+
+export type PoolOptions = { /** worker threads; default: one per core; 0 runs jobs inline */ threads?: number };
+
+/** A fixed set of worker threads, started on first use; close() when done (Deno waits for open workers). */
+export class CompressPool {
+  readonly threads: number;
+  private workers: Thread[] = [];
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  private failed: Error | undefined;
+
+  constructor(opts: PoolOptions = {}) {
+    this.threads = Math.max(0, Math.floor(opts.threads ?? availableParallelism()));
+  }
+
+  /** How many jobs to keep in flight for full use of the pool. */
+  get width(): number {
+    return Math.max(1, this.threads) * 2;
+  }
+
+  run(job: BlockJob): Promise<BlockResult> {
+    if (this.threads === 0) return Promise.resolve().then(() => runBlock(job));
+    if (this.failed) return Promise.reject(this.failed);
+    if (!this.workers.length) this.start();
+    const id = this.nextId++;
+    const worker = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    worker.busy++;
+    return new Promise<BlockResult>((resolve, reject) => {
+      this.pending.set(id, {
+        resolve: (r) => (worker.busy--, resolve(r)),
+        reject: (e) => (worker.busy--, reject(e)),
+      });
+      // the job's bytes are copied so the caller may reuse its buffers
+      const data = job.data.slice();
+      const dict = job.dict?.slice();
+      worker.post({ id, job: { ...job, data, dict } }, [data.buffer as ArrayBuffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((w) => w.close()));
+    this.failWith(new Error('compression pool closed'));
+    this.failed = undefined;
+  }
+
+  private start(): void {
+    for (let i = 0; i < this.threads; i++) this.workers.push(isDeno ? this.webWorker() : this.nodeWorker());
+  }
+
+  private onReply(r: Reply): void {
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    this.pending.delete(r.id);
+    if (r.error !== undefined) p.reject(new Error(`compression failed: ${r.error}`));
+    else p.resolve({ out: r.out!, crc: r.crc ?? 0 });
+  }
+
+  private failWith(err: Error): void {
+    this.failed = err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private nodeWorker(): Thread {
+    const w = new NodeWorker(WORKER_URL);
+    w.on('message', (r: Reply) => this.onReply(r));
+    w.on('error', (err) => this.failWith(new Error(`compression thread failed: ${err.message}`)));
+    return { post: (m, t) => w.postMessage(m, t), close: () => w.terminate().then(() => {}), busy: 0 };
+  }
+
+  private webWorker(): Thread {
+    type WebWorker = { postMessage(m: unknown, t: ArrayBuffer[]): void; terminate(): void; onmessage: unknown; onerror: unknown };
+    const Ctor = (globalThis as unknown as { Worker: new (u: URL, o: { type: 'module' }) => WebWorker }).Worker;
+    const w = new Ctor(WORKER_URL, { type: 'module' });
+    w.onmessage = (ev: { data: Reply }) => this.onReply(ev.data);
+    w.onerror = (ev: { message?: string; preventDefault?: () => void }) => {
+      ev.preventDefault?.();
+      this.failWith(new Error(`compression thread failed: ${ev.message ?? 'unknown error'}`));
+    };
+    return { post: (m, t) => w.postMessage(m, t), close: async () => w.terminate(), busy: 0 };
+  }
+}

@@ -1,0 +1,145 @@
+// An image's filesystem, made by applying its layers in order into a directory
+// the way container runtimes do: `.wh.NAME` deletes NAME from the layers below,
+// `.wh..wh..opq` hides everything below in its directory, later entries replace
+// earlier ones. Every path stays inside the root: parent symlinks are resolved
+// within it and `..` is refused. Owners are set when running as root; modes and
+// symlinks always; mtimes are clamped to `epoch` when given.
+import { execFile } from 'node:child_process';
+import { createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import { pipeline } from 'node:stream/promises';
+import { Readable, type Writable } from 'node:stream';
+import tarStream from 'tar-stream';
+import { IntegrityError } from '@pipekit/wire';
+
+export type ApplyOptions = { epoch?: number; /** for warnings (entries that cannot be made without root) */ warn?: (msg: string) => void };
+
+const isRoot = process.getuid?.() === 0;
+
+/** Apply layer tars, bottom first, into `root` (an existing, empty directory). */
+export async function applyLayers(layers: { label: string; tar: () => AsyncIterable<Uint8Array> }[], root: string, opts: ApplyOptions = {}): Promise<void> {
+  const times = new Map<string, Date>(); // directory mtimes, set last (creating children changes them)
+  for (const layer of layers) await applyLayer(layer.tar(), root, layer.label, times, opts);
+  const clamp = (d: Date) => (opts.epoch !== undefined && d.getTime() > opts.epoch * 1000 ? new Date(opts.epoch * 1000) : d);
+  for (const [dir, mtime] of [...times].sort((a, b) => b[0].length - a[0].length)) {
+    await fs.utimes(dir, clamp(mtime), clamp(mtime)).catch(() => undefined);
+  }
+}
+
+async function applyLayer(tar: AsyncIterable<Uint8Array>, root: string, label: string, times: Map<string, Date>, opts: ApplyOptions): Promise<void> {
+  const added = new Set<string>(); // paths this layer wrote: an opaque marker keeps them
+  const extract = tarStream.extract();
+  const bad = (name: string, why: string) => new IntegrityError(`layer ${label}: entry ${JSON.stringify(name)} ${why}`);
+  extract.on('entry', (h, stream, next) => {
+    const handle = async () => {
+      const parts = h.name.split('/').filter((p) => p !== '' && p !== '.');
+      if (parts.some((p) => p === '..')) throw bad(h.name, 'escapes the root');
+      if (!parts.length) return;
+      const rel = parts.join('/');
+      const base = parts[parts.length - 1];
+      const dir = await parentDir(root, parts.slice(0, -1), h.name, bad);
+      if (base === '.wh..wh..opq') {
+        for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+          const child = path.join(dir, name);
+          if (!added.has(child)) await fs.rm(child, { recursive: true, force: true });
+        }
+        return;
+      }
+      if (base.startsWith('.wh.')) {
+        await fs.rm(path.join(dir, base.slice(4)), { recursive: true, force: true });
+        return;
+      }
+      const abs = path.join(dir, base);
+      added.add(abs);
+      const old = await fs.lstat(abs).catch(() => undefined);
+      if (old && !(old.isDirectory() && h.type === 'directory')) await fs.rm(abs, { recursive: true, force: true });
+      switch (h.type) {
+        case 'directory':
+          if (!old?.isDirectory()) await fs.mkdir(abs);
+          break;
+        case 'file':
+        case 'contiguous-file':
+          await pipeline(stream, createWriteStream(abs, { mode: 0o600 }));
+          break;
+        case 'symlink':
+          await fs.symlink(h.linkname ?? '', abs);
+          break;
+        case 'link': {
+          const target = (h.linkname ?? '').split('/').filter((p) => p !== '' && p !== '.');
+          if (target.some((p) => p === '..')) throw bad(h.name, 'links outside the root');
+          const tdir = await parentDir(root, target.slice(0, -1), h.name, bad);
+          await fs.link(path.join(tdir, target[target.length - 1] ?? ''), abs).catch((err) => {
+            throw bad(h.name, `is a hard link to missing ${JSON.stringify(h.linkname)} (${(err as Error).message})`);
+          });
+          return;
+        }
+        case 'character-device':
+        case 'block-device':
+        case 'fifo': {
+          const args = h.type === 'fifo' ? [abs, 'p'] : [abs, h.type === 'character-device' ? 'c' : 'b', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
+          const failed = await new Promise<string>((resolve) => execFile('mknod', args, (err, _out, stderr) => resolve(err ? stderr.trim() || err.message : '')));
+          if (failed) {
+            opts.warn?.(`WARN: layer ${label}: cannot create ${h.type} ${rel}: ${failed}`);
+            return;
+          }
+          break;
+        }
+        default:
+          return; // pax/gnu metadata entries are consumed by the parser; others have no file form
+      }
+      if (isRoot) await fs.lchown(abs, h.uid ?? 0, h.gid ?? 0);
+      if (h.type !== 'symlink') await fs.chmod(abs, (h.mode ?? 0o644) & 0o7777);
+      let mtime = h.mtime ?? new Date(0);
+      if (opts.epoch !== undefined && mtime.getTime() > opts.epoch * 1000) mtime = new Date(opts.epoch * 1000);
+      if (h.type === 'directory') times.set(abs, mtime);
+      else await fs.lutimes(abs, mtime, mtime);
+    };
+    handle().then(
+      () => {
+        stream.resume();
+        next();
+      },
+      (err) => {
+        stream.resume();
+        next(err);
+      },
+    );
+  });
+  await pipeline(Readable.from(tar), extract as unknown as Writable);
+}
+
+/**
+ * The directory `parts` names inside root, created as needed. Symlinks on the
+ * way are followed as if root were `/` (as docker's FollowSymlinkInScope does),
+ * so a layer writing into /lib when /lib -> usr/lib lands in /usr/lib.
+ */
+async function parentDir(root: string, parts: string[], name: string, bad: (n: string, why: string) => Error): Promise<string> {
+  const stack = [...parts];
+  const resolved: string[] = [];
+  let links = 0;
+  while (stack.length) {
+    const part = stack.shift()!;
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      resolved.pop();
+      continue;
+    }
+    const abs = path.join(root, ...resolved, part);
+    const st = await fs.lstat(abs).catch(() => undefined);
+    if (!st) {
+      await fs.mkdir(abs, { mode: 0o755 });
+      resolved.push(part);
+    } else if (st.isSymbolicLink()) {
+      if (++links > 40) throw bad(name, 'has too many levels of symbolic links');
+      const target = await fs.readlink(abs);
+      if (target.startsWith('/')) resolved.length = 0;
+      stack.unshift(...target.split('/'));
+    } else if (st.isDirectory()) {
+      resolved.push(part);
+    } else {
+      throw bad(name, `would be written through non-directory ${JSON.stringify([...resolved, part].join('/'))}`);
+    }
+  }
+  return path.join(root, ...resolved);
+}
