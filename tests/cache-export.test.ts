@@ -10,6 +10,8 @@ import * as assert from 'uvu/assert';
 import { sh, tempDir } from './helpers/cli.ts';
 import { busyboxContext, executedSteps } from './helpers/busybox-context.ts';
 import { startRegistry, type TestRegistry } from './helpers/registry.ts';
+import { pushBusybox } from './helpers/busybox-image.ts';
+import { forward, startFakeRegistry } from './helpers/fake-registry.ts';
 
 const BODY = [
   'FROM bb AS build',
@@ -94,6 +96,34 @@ test('mode=max to a registry, then imported by an empty store: no step executed'
   assert.is(b.code, 0, b.err);
   assert.equal(executedSteps(b.err), []);
   assert.equal(diffIDs(b), diffIDs(a));
+});
+
+test('registry cache of a build FROM a registry image: base layers mounted across repositories, not uploaded', async () => {
+  registry ??= await startRegistry();
+  const upstream = registry.host;
+  await pushBusybox(upstream, 'base/busybox:1');
+  const requests: string[] = [];
+  const front = await startFakeRegistry(async (req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    await forward(req, res, `http://${upstream}`);
+  });
+  try {
+    const dir = await tempDir('ctx');
+    await fs.writeFile(path.join(dir, 'Dockerfile'), `FROM ${front.host}/base/busybox:1\nRUN echo hi > /hi.txt\n`);
+    const storeA = await tempDir('store');
+    const a = await sh(`df-parse Dockerfile --store ${storeA} | llb-solve --store ${storeA} --progress quiet --cache-to type=registry,ref=${front.host}/cache/app:1,mode=max`, { cwd: dir });
+    assert.is(a.code, 0, a.stderr);
+    const img = JSON.parse(a.stdout.toString()) as { layers: { blob: { digest: string } }[] };
+    const base = img.layers[0].blob.digest;
+    assert.ok(requests.some((r) => r.startsWith(`POST /v2/cache/app/blobs/uploads/?mount=${encodeURIComponent(base)}&from=base%2Fbusybox`)), requests.join('\n'));
+    assert.not.ok(requests.some((r) => r.startsWith('PUT') && r.includes(base)), 'the base layer was not uploaded again');
+    const storeB = await tempDir('store');
+    const b = await sh(`df-parse Dockerfile --store ${storeB} | llb-solve --store ${storeB} --progress rawjson --cache-from ${front.host}/cache/app:1`, { cwd: dir });
+    assert.is(b.code, 0, b.stderr);
+    assert.equal(executedSteps(b.stderr), []);
+  } finally {
+    await front.stop();
+  }
 });
 
 test('inline cache: pushed image carries its records; an empty store reuses the result chain', async () => {

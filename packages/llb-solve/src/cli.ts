@@ -1,5 +1,4 @@
 // llb-solve [FILE|-]: build graph in, solved image records out, progress on stderr.
-import os from 'node:os';
 import process from 'node:process';
 import yargs from 'yargs';
 import { openInput, runCli, writeStdout, UsageError } from '@pipekit/wire';
@@ -15,7 +14,7 @@ await runCli('llb-solve', async () => {
     .usage('$0 [FILE|-]\n\nSolve a build graph (df-parse output) against the store; image records on stdout.')
     .option('store', { type: 'string', describe: 'store directory (default: $CAS_STORE_DIR, else XDG data dir)' })
     .option('progress', { type: 'string', describe: 'auto|tty|plain|rawjson|quiet (default: $BUILDKIT_PROGRESS or auto)' })
-    .option('max-parallelism', { type: 'number', default: os.cpus().length, describe: 'steps that run at once' })
+    .option('max-parallelism', { type: 'number', describe: 'steps that run at once (default: max-parallelism of buildkitd.toml, else the number of cores)' })
     .option('no-cache', { type: 'boolean', default: false, describe: 'do not use the cache' })
     .option('no-cache-filter', { type: 'string', array: true, describe: 'stages that do not use the cache' })
     .option('explain', { type: 'boolean', default: false, describe: 'say why each step missed the cache' })

@@ -1,5 +1,6 @@
 // llb-solve as a library call: read a graph, solve it against the store with
 // progress on stderr, write one image record per result to stdout.
+import os from 'node:os';
 import process from 'node:process';
 import { readGraph, hostPlatform, toNdjsonLine, type Graph, type ImageRecord } from '@pipekit/wire';
 import { Store } from '@pipekit/cas-store';
@@ -97,7 +98,7 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, session: SessionProvi
       store,
       progress,
       hostPlatform: hostPlatform(),
-      maxParallelism: cmd.maxParallelism,
+      maxParallelism: cmd.maxParallelism ?? cache.maxParallelism ?? os.cpus().length,
       noCache: cmd.noCache,
       noCacheFilter: cmd.noCacheFilter,
       allowInsecure: cmd.allow?.includes('security.insecure'),

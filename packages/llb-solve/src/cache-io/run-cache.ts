@@ -4,7 +4,7 @@
 // policy run last.
 import process from 'node:process';
 import { hostPlatform, type Graph, type ImageRecord } from '@pipekit/wire';
-import { Lease, RegistryClient, type Store } from '@pipekit/cas-store';
+import { Lease, RegistryClient, loadGcConfig, type Store } from '@pipekit/cas-store';
 import { parseCacheSpec, type CacheSpec } from './spec.ts';
 import { openLocalCache, openRegistryCache, type CacheSource } from './source.ts';
 import { CacheImporter, setCacheImporter } from './importer.ts';
@@ -22,6 +22,8 @@ export type CacheOptions = {
 };
 
 export type BuildCache = {
+  /** max-parallelism from the store's buildkitd.toml, if set */
+  maxParallelism?: number;
   /** after solving, before the image records are written */
   finish(images: ImageRecord[]): Promise<void>;
   /** always, last */
@@ -52,7 +54,9 @@ export async function beginBuildCache(store: Store, graph: Graph, opts: CacheOpt
     const restored = await importer.restoreCacheMounts();
     if (restored.length) opts.warn(`restored cache mounts: ${restored.join(', ')}`);
   }
+  const cfg = await loadGcConfig(store.dir, opts.gcConfig).catch(() => undefined);
   return {
+    maxParallelism: cfg?.maxParallelism,
     async finish(images) {
       const keys = lease.marked('key');
       for (const spec of to) {
