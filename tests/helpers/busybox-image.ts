@@ -12,14 +12,14 @@ import tarStream from 'tar-stream';
 import { gzipStored } from './gzip-stored.ts';
 import { MediaTypes, RegistryClient, parseReference } from '../../packages/cas-store/src/registry/index.ts';
 
-export type BusyboxOptions = { tag?: string; busybox?: string; env?: string[]; cmd?: string[] };
+export type BusyboxOptions = { tag?: string; busybox?: string; env?: string[]; cmd?: string[]; /** Go arch name of the busybox binary (default amd64) */ architecture?: string };
 const DEFAULT_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
 const EPOCH = '1970-01-01T00:00:00Z';
 
 type Entry = { name: string; type: 'file' | 'directory' | 'symlink'; mode: number; data?: Uint8Array; linkname?: string };
 type Desc = { mediaType: string; digest: string; size: number };
 
-/** Write (or add a tag to) an OCI image layout for linux/amd64 with one busybox layer. */
+/** Write (or add a tag to) an OCI image layout for linux/<architecture> with one busybox layer. */
 export async function buildBusyboxLayout(dir: string, opts: BusyboxOptions = {}): Promise<{ manifestDigest: string }> {
   const busybox = opts.busybox ?? '/bin/busybox';
   const tag = opts.tag ?? 'latest';
@@ -36,7 +36,7 @@ export async function buildBusyboxLayout(dir: string, opts: BusyboxOptions = {})
   const layer = await put(MediaTypes.ociLayerGzip, layerBytes);
   const config = {
     created: EPOCH,
-    architecture: 'amd64',
+    architecture: opts.architecture ?? 'amd64',
     os: 'linux',
     config: { Env: opts.env ?? DEFAULT_ENV, Cmd: opts.cmd ?? ['sh'] },
     rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
@@ -51,7 +51,7 @@ export async function buildBusyboxLayout(dir: string, opts: BusyboxOptions = {})
   const indexPath = path.join(dir, 'index.json');
   const old = await fs.readFile(indexPath, 'utf8').then((t) => JSON.parse(t) as { manifests?: { annotations?: Record<string, string> }[] }, () => ({ manifests: [] }));
   const others = (old.manifests ?? []).filter((m) => m.annotations?.['org.opencontainers.image.ref.name'] !== tag);
-  const entry = { ...manifestDesc, annotations: { 'org.opencontainers.image.ref.name': tag }, platform: { architecture: 'amd64', os: 'linux' } };
+  const entry = { ...manifestDesc, annotations: { 'org.opencontainers.image.ref.name': tag }, platform: { architecture: opts.architecture ?? 'amd64', os: 'linux' } };
   await fs.writeFile(indexPath, json({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [...others, entry] }));
   return { manifestDigest: manifestDesc.digest };
 }

@@ -13,6 +13,7 @@ import { resolveInRoot } from '../fs/resolve.ts';
 import { resolveUser } from '../fs/user.ts';
 import { buildSpec, hostsFile, withDefaultPath, type OciMount } from '../exec/spec.ts';
 import { runContainer } from '../exec/runc.ts';
+import { ensureEmulation } from '../exec/emulation.ts';
 import { discard } from '../trash.ts';
 import { missingPaths, removeStubs } from '../exec/stubs.ts';
 import { secretCacheKeys, secretMount, withSecretEnv } from '../exec/secret-mounts.ts';
@@ -100,6 +101,7 @@ export const execHandler: OpHandler = {
       throw new BuildError('RUN --security=insecure needs --allow security.insecure');
     }
     if (e.network === 'host' && !ctx.allowHostNetwork) throw new BuildError('RUN --network=host needs --allow network.host');
+    if (v.rec.op.platform) await ensureEmulation(v.rec.op.platform, ctx.hostPlatform);
     const rootMount = e.mounts.find((m) => m.dest === '/');
     if (!rootMount) throw new PipekitError('exec op has no root mount');
     const base = rootMount.input >= 0 ? v.inputs[rootMount.input] : EMPTY;
