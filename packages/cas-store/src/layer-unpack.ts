@@ -9,7 +9,7 @@ import process from 'node:process';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import tarStream from 'tar-stream';
-import { IntegrityError, runCommand } from '@pipekit/wire';
+import { inUserNamespace, IntegrityError, runCommand } from '@pipekit/wire';
 import { markOpaque } from './xattr.ts';
 
 export type UnpackLimits = { maxEntries: number; maxBytes: number };
@@ -67,7 +67,8 @@ export async function unpackLayer(tar: AsyncIterable<Uint8Array>, root: string, 
   const dirTimes: { abs: string; mtime: Date }[] = [];
   let entries = 0;
   let bytes = 0;
-  const isRoot = process.getuid?.() === 0;
+  // device nodes need real root: not in a user namespace
+  const isRoot = process.getuid?.() === 0 && !inUserNamespace();
 
   const extract = tarStream.extract();
   extract.on('entry', (h, stream, next) => {

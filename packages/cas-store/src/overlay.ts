@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import { PipekitError, runCommand } from '@pipekit/wire';
+import { inUserNamespace, PipekitError, runCommand } from '@pipekit/wire';
 import type { SnapshotStore } from './snapshots.ts';
 
 export type OverlaySpec = {
@@ -63,6 +63,8 @@ export async function mountOverlay(snaps: SnapshotStore, spec: OverlaySpec): Pro
   const opts = [`lowerdir=${lowers.join(':')}`];
   if (spec.upper) opts.push(`upperdir=${spec.upper.dir}`, `workdir=${spec.upper.work}`);
   opts.push('index=off');
+  // in a user namespace (rootless) overlay keeps its markers in user.* xattrs
+  if (inUserNamespace()) opts.push('userxattr');
   await fs.mkdir(spec.target, { recursive: true });
   const res = await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', opts.join(','), spec.target], { cwd: snaps.root });
   if (res.code !== 0) {

@@ -1,6 +1,7 @@
 // Overlay opaque markers live in xattrs, which neither Node nor Deno can reach:
 // @napi-rs/xattr (prebuilt, works on both) is the one adapter for them.
 import { getAttribute, setAttribute } from '@napi-rs/xattr';
+import { inUserNamespace } from '@pipekit/wire';
 
 const OPAQUE = ['trusted.overlay.opaque', 'user.overlay.opaque'];
 
@@ -16,6 +17,6 @@ export async function isOpaqueDir(dir: string): Promise<boolean> {
   return false;
 }
 
-export async function markOpaque(dir: string, rootless = false): Promise<void> {
+export async function markOpaque(dir: string, rootless = inUserNamespace()): Promise<void> {
   await setAttribute(dir, rootless ? OPAQUE[1] : OPAQUE[0], Buffer.from('y'));
 }

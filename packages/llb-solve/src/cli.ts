@@ -3,6 +3,7 @@ import process from 'node:process';
 import yargs from 'yargs';
 import { openInput, runCli, writeStdout, UsageError } from '@pipekit/wire';
 import { runSolve } from './run.ts';
+import { needsRootless, reexecRootless } from './rootless.ts';
 
 // repeatable flags without `array: true`, which would swallow the FILE positional
 const many = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
@@ -18,6 +19,7 @@ await runCli('llb-solve', async () => {
     .option('no-cache', { type: 'boolean', default: false, describe: 'do not use the cache' })
     .option('no-cache-filter', { type: 'string', array: true, describe: 'stages that do not use the cache' })
     .option('explain', { type: 'boolean', default: false, describe: 'say why each step missed the cache' })
+    .option('rootless', { type: 'boolean', describe: 'run steps in a user namespace (default: when not root)' })
     .option('allow', { type: 'string', array: true, describe: 'entitlements: network.host, security.insecure' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'registry host reached over plain HTTP' })
     .option('secret', { type: 'string', describe: 'id=ID[,src=PATH|,env=VAR][,type=file|env][,cache=content]' })
@@ -34,6 +36,8 @@ await runCli('llb-solve', async () => {
     })
     .help()
     .parse();
+  // not root: build in a user namespace (this same command, run again there)
+  if (needsRootless(argv.rootless)) return reexecRootless(argv.store);
   const file = argv._[0] as string | undefined;
   await runSolve({
     input: openInput(file, 'a build graph'),

@@ -6,3 +6,4 @@ export * from './progress/renderers.ts';
 export * from './progress/plain.ts';
 export * from './progress/tty.ts';
 export * from './explain.ts';
+export * from './rootless.ts';

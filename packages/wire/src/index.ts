@@ -7,3 +7,4 @@ export * from './read.ts';
 export * from './platform.ts';
 export * from './cli.ts';
 export * from './spawn.ts';
+export * from './runtime.ts';

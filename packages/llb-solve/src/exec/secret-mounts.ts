@@ -9,13 +9,13 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
-import { BuildError, PipekitError, type ExecOp, type Mount } from '@pipekit/wire';
+import { BuildError, PipekitError, type ExecOp, type Mount, runtimeDir } from '@pipekit/wire';
 import { contentFingerprint, fingerprintKey, type SessionInfo, type SessionProvider } from '@pipekit/secret-agent';
 import type { SolveContext } from '../context.ts';
 import type { OciMount } from './spec.ts';
 
 /** Host directory for the per-mount private dirs (each a 0700 dir; secret files on a tmpfs inside). */
-export const SECRETS_ROOT = '/run/pipekit-secrets';
+export const SECRETS_ROOT = path.join(runtimeDir(), 'secrets');
 
 export type SecretMount = { mount: OciMount; cleanup: () => Promise<void> };
 

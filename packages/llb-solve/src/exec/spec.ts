@@ -22,6 +22,8 @@ export type SpecInput = {
   network: 'sandbox' | 'host' | 'none';
   insecure: boolean;
   extraMounts: OciMount[];
+  /** in a user namespace: no cgroup settings, /sys bound from the host unless the step has its own netns */
+  rootless?: boolean;
 };
 
 export function withDefaultPath(env: string[]): string[] {
@@ -38,7 +40,9 @@ export function buildSpec(s: SpecInput): Record<string, unknown> {
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', s.insecure ? 'rw' : 'ro'] },
+    s.rootless && s.network !== 'none'
+      ? { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', s.insecure ? 'rw' : 'ro'] },
     ...s.extraMounts,
   ];
   return {
@@ -57,7 +61,7 @@ export function buildSpec(s: SpecInput): Record<string, unknown> {
     mounts,
     linux: {
       namespaces,
-      resources: { devices: [{ allow: false, access: 'rwm' }] },
+      ...(s.rootless ? {} : { resources: { devices: [{ allow: false, access: 'rwm' }] } }),
       maskedPaths: s.insecure
         ? []
         : ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',

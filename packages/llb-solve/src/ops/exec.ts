@@ -2,7 +2,7 @@
 // process runs under runc, and the overlay's upper dir becomes the new layer.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { BuildError, PipekitError, canonicalDigest, type ExecOp, type Mount } from '@pipekit/wire';
+import { BuildError, PipekitError, canonicalDigest, inUserNamespace, runtimeDir, type ExecOp, type Mount } from '@pipekit/wire';
 import { commitSnapshot } from '@pipekit/cas-store';
 import type { OpHandler, SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type Ref } from '../refs.ts';
@@ -19,7 +19,7 @@ import { missingPaths, removeStubs } from '../exec/stubs.ts';
 import { secretCacheKeys, secretMount, withSecretEnv } from '../exec/secret-mounts.ts';
 
 const HOSTNAME = 'buildkitsandbox';
-const BUNDLE_ROOT = '/run/pipekit-bundles';
+const BUNDLE_ROOT = path.join(runtimeDir(), 'bundles');
 
 function describe(args: string[]): string {
   return `process "${args.join(' ')}" did not complete successfully`;
@@ -138,6 +138,7 @@ export const execHandler: OpHandler = {
         hostname: e.meta.hostname || HOSTNAME,
         network: e.network,
         insecure: e.security === 'insecure',
+        rootless: inUserNamespace(),
         extraMounts: all,
       });
       const res = await runContainer(bundle, spec, (stream, data) => ctx.progress.log(v.rec.digest, stream, data), ctx.signal);
