@@ -5,10 +5,12 @@ import yargs from 'yargs';
 import { openInput, runCli, UsageError, writeStdout } from '@pipekit/wire';
 import { runExport } from './run.ts';
 
+// yargs reads a lone `-` as a positional argument, so `--dest -` / `-o -` are joined first
+const args = process.argv.slice(2).flatMap((a, i, all) => (a === '-' && ['--dest', '-o', '--output'].includes(all[i - 1]) ? [] : a === '--dest' || a === '-o' || a === '--output' ? (all[i + 1] === '-' ? [`${a}=-`] : [a]) : [a]));
 const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v.map(String) : [String(v)]);
 
 await runCli('export-oci', async () => {
-  const argv = await yargs(process.argv.slice(2))
+  const argv = await yargs(args)
     .scriptName('export-oci')
     .usage(
       '$0 [FILE|-] -o type=oci,dest=out.tar [-o ...]\n$0 [FILE|-] --dest out.tar [--type oci|docker|tar|local] [--name REF]\n\n' +
