@@ -41,7 +41,8 @@ async function readJson<T>(file: string): Promise<T | 'bad' | undefined> {
 }
 
 export async function fsck(store: Store, opts: { repair?: boolean } = {}): Promise<FsckReport> {
-  return withStoreLock(store.dir, 'gc', () => check(store, opts.repair ?? false));
+  // checking only reads (builds go on); repairing deletes, so it excludes GC and cache lookups
+  return opts.repair ? withStoreLock(store.dir, 'gc', () => check(store, true)) : check(store, false);
 }
 
 async function check(store: Store, repair: boolean): Promise<FsckReport> {
