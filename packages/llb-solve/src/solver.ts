@@ -7,6 +7,7 @@ import type { OpHandler, SolveContext, Vertex } from './context.ts';
 import type { Progress } from './progress/events.ts';
 import { EMPTY, type Ref } from './refs.ts';
 import { Semaphore } from './semaphore.ts';
+import { checkEntitlements } from './entitlements.ts';
 import { settle } from './trash.ts';
 import { StepError } from './step-error.ts';
 import { execHandler } from './ops/exec.ts';
@@ -52,6 +53,7 @@ export function vertexName(rec: OpRecord): string {
 }
 
 export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageRecord[]> {
+  checkEntitlements(graph, { insecure: opts.allowInsecure ?? false, hostNetwork: opts.allowHostNetwork ?? false });
   const sem = new Semaphore(opts.maxParallelism ?? 1);
   const ctx: SolveContext = {
     store: opts.store,

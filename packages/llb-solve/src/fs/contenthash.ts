@@ -7,13 +7,15 @@ import path from 'node:path';
 import { NotFoundError } from '@pipekit/wire';
 import { ignoredIn } from './copy-filter.ts';
 import { expandGlob, hasMeta } from './glob.ts';
-import { resolveInRoot } from './resolve.ts';
+import { resolveInContext, resolveInRoot } from './resolve.ts';
 
 export type HashOptions = {
   followSymlink?: boolean;
   allowWildcard?: boolean;
   /** uid/gid do not matter (local context) */
   ignoreOwner?: boolean;
+  /** the root is a build context: symlinks out of it are errors */
+  context?: boolean;
   /** filled with each entry's own record hash, keyed by path (to explain cache misses) */
   collect?: Map<string, string>;
   /** entries left out (a local source's .dockerignore), by root-relative path */
@@ -62,7 +64,7 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
     paths = paths.filter((p) => !isIgnored(p));
   }
   for (const p of paths) {
-    const abs = await resolveInRoot(root, p, opts.followSymlink ?? true);
+    const abs = opts.context ? await resolveInContext(root, p, opts.followSymlink ?? true) : await resolveInRoot(root, p, opts.followSymlink ?? true);
     await hashTree(h, abs, p, opts);
   }
   return `sha256:${h.digest('hex')}`;

@@ -5,7 +5,7 @@ import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { BuildError, NotFoundError, type CopyAction } from '@pipekit/wire';
 import { expandGlob, hasMeta } from './glob.ts';
-import { resolveInRoot } from './resolve.ts';
+import { resolveInContext, resolveInRoot } from './resolve.ts';
 import { applyModeStr } from './mode.ts';
 import { checkRequired, ignoredIn, makeFilter, selectEntries } from './copy-filter.ts';
 import { archiveKind, extractArchive } from './unpack.ts';
@@ -74,7 +74,7 @@ export async function copyAction(destRoot: string, srcRoot: string, a: CopyActio
   }
   const destIsDir = a.dest.endsWith('/') || a.dest.endsWith('/.') || sources.length > 1;
   for (const s of sources) {
-    const srcAbs = await resolveInRoot(srcRoot, s, a.followSymlink);
+    const srcAbs = ctx.fromLocal ? await resolveInContext(srcRoot, s, a.followSymlink) : await resolveInRoot(srcRoot, s, a.followSymlink);
     const st = await fs.lstat(srcAbs).catch(() => undefined);
     if (!st) throw new NotFoundError(`${JSON.stringify(s)}: not found`);
     let target = await resolveInRoot(destRoot, a.dest, true);

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BuildError } from '@pipekit/wire';
+import { defaultLimits } from '@pipekit/cas-store';
 
 const MAGIC: [number[], string][] = [
   [[0x1f, 0x8b], 'gzip'],
@@ -62,6 +63,21 @@ export function escapingEntries(names: string[]): string[] {
 
 /** Extract `file` into a fresh scratch dir; returns it (the caller copies it over and removes it). */
 export async function extractArchive(file: string, label: string): Promise<string> {
+  // the verbose listing gives each entry's declared size: a bomb (many entries,
+  // or huge or sparse sizes in the headers) is refused before anything is written
+  const listing = (await tar(['-tvf', file, '--numeric-owner'])).split('\n').filter(Boolean);
+  const limits = defaultLimits();
+  if (listing.length > limits.maxEntries) {
+    throw new BuildError(`refusing to extract ${label}: it has ${listing.length} entries, over the limit of ${limits.maxEntries} (PIPEKIT_LAYER_MAX_ENTRIES)`);
+  }
+  let total = 0;
+  for (const line of listing) {
+    const size = Number(line.trim().split(/\s+/)[2]);
+    if (Number.isFinite(size)) total += size;
+    if (total > limits.maxBytes) {
+      throw new BuildError(`refusing to extract ${label}: entry ${JSON.stringify(line.trim().split(/\s+/).slice(5).join(' '))} takes it past ${limits.maxBytes} bytes (PIPEKIT_LAYER_MAX_BYTES)`);
+    }
+  }
   const names = (await tar(['-tf', file])).split('\n').filter(Boolean);
   const bad = escapingEntries(names);
   if (bad.length) throw new BuildError(`refusing to extract ${label}: entry ${JSON.stringify(bad[0])} would be written outside the destination`);

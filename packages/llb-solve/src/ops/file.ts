@@ -94,7 +94,7 @@ export const fileHandler: OpHandler = {
         const ref = v.inputs[a.secondaryInput];
         content.push(
           await withView(ctx.store, ref, (root) =>
-            contentHash(root, c.src, { followSymlink: c.followSymlink, allowWildcard: c.allowWildcard, ignoreOwner: ref.kind === 'dir', collect: files }),
+            contentHash(root, c.src, { followSymlink: c.followSymlink, allowWildcard: c.allowWildcard, ignoreOwner: ref.kind === 'dir', context: ref.kind === 'dir', collect: files }),
           ).catch((err) => {
             if (c.allowWildcard && c.allowEmptyWildcard && /not found/.test(String(err))) return 'empty';
             throw err;
