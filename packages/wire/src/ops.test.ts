@@ -331,4 +331,21 @@ test('long wrong values are cut in the message', () => {
   }
 });
 
+test('a normalised op serialises to exactly its canonical encoding', async () => {
+  const { canonicalJson } = await import('./canonical.ts');
+  const { normalizedDigest } = await import('./ops.ts');
+  const ops = [
+    { source: { identifier: 'docker-image://x', attrs: { z: '1', a: '2', 'é': '3' } } },
+    { inputs: [{ digest: `sha256:${'a'.repeat(64)}`, index: 1 }], platform: { variant: 'v8', os: 'linux', architecture: 'arm64' }, exec: { meta: { args: ['sh'] }, mounts: [{ dest: '/', type: 'bind', input: 0 }, { dest: '/c', type: 'cache', cache: { sharing: 'locked', id: 'x' } }] } },
+    { file: { actions: [{ input: -1, output: 0, mkfile: { path: '/f', data: 'aGk=', owner: { user: { name: 'app', input: 0, id: 0 }, group: null } } }] } },
+    { merge: { inputs: [{ input: 0 }] } },
+    { diff: { upper: { input: 1 }, lower: { input: 0 } } },
+  ];
+  for (const raw of ops) {
+    const norm = normalizeOp(raw);
+    assert.is(JSON.stringify(norm), canonicalJson(norm));
+    assert.is(normalizedDigest(norm), opDigest(raw));
+  }
+});
+
 test.run();

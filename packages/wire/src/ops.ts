@@ -1,7 +1,7 @@
 // LLB op types, mirroring BuildKit's ops.proto with string enums. Every field is
 // always present (zero values kept): `normalizeOp` fills defaults and rejects
 // unknown fields, so an op has exactly one canonical encoding and one digest.
-import { canonicalDigest } from './canonical.ts';
+import { sha256Hex } from './canonical.ts';
 import { WireFormatError } from './errors.ts';
 import { shapeOf, type Shape } from './shape.ts';
 
@@ -184,7 +184,10 @@ export function normalizeOp(raw: unknown): Op {
   const env = shapeOf(ENVELOPE, { inputs: r.inputs ?? [], platform: r.platform ?? null }, 'op') as Op;
   const body = shapeOf(SHAPES[kind], r[kind], `op.${kind}`);
   if (kind === 'file') checkFileActions(body as FileOp);
-  return { inputs: env.inputs, platform: env.platform, [kind]: body } as Op;
+  // keys in sorted order (diff, exec, file < inputs < merge < platform < source)
+  const out: Record<string, unknown> = {};
+  for (const k of [kind, 'inputs', 'platform'].sort()) out[k] = k === kind ? body : k === 'inputs' ? env.inputs : env.platform;
+  return out as Op;
 }
 
 function checkFileActions(f: FileOp): void {
@@ -196,5 +199,14 @@ function checkFileActions(f: FileOp): void {
 
 /** The op's identity: sha256 of its canonical (normalised) encoding. */
 export function opDigest(op: Op): string {
-  return canonicalDigest(normalizeOp(op));
+  return normalizedDigest(normalizeOp(op));
+}
+
+/**
+ * Digest of an op that normalizeOp returned: its keys are sorted at every
+ * level and it holds only JSON values, so JSON.stringify gives exactly the
+ * canonical encoding (a test keeps the two equal) without another pass.
+ */
+export function normalizedDigest(norm: Op): string {
+  return `sha256:${sha256Hex(JSON.stringify(norm))}`;
 }

@@ -3,7 +3,7 @@
 // that was not defined before) stops before doing anything, naming the line.
 import { WireFormatError } from './errors.ts';
 import { readNdjson, type LineRecord } from './ndjson.ts';
-import { normalizeOp, opDigest } from './ops.ts';
+import { normalizeOp, normalizedDigest } from './ops.ts';
 import { WIRE_VERSION, type ImageRecord, type OpRecord, type ResultRecord, type SourceRecord } from './records.ts';
 
 export type Graph = {
@@ -46,7 +46,7 @@ export async function readGraph(input: AsyncIterable<string | Uint8Array>): Prom
         g.sources.push(v as unknown as SourceRecord);
       } else if (type === 'op') {
         const op = normalizeOp(v.op);
-        const digest = opDigest(op);
+        const digest = normalizedDigest(op);
         if (v.digest !== digest) throw new WireFormatError(`op digest ${JSON.stringify(v.digest)} does not match its content (${digest})`);
         for (const inp of op.inputs) {
           if (!g.ops.has(inp.digest)) throw new WireFormatError(`op input ${inp.digest} is not defined on an earlier line`);

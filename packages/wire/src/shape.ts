@@ -20,6 +20,18 @@ export type Shape =
 const bad = (path: string, want: string, got: unknown) =>
   new WireFormatError(`${path}: expected ${want}, got ${JSON.stringify(got)?.slice(0, 40)}`);
 
+// Field names in code-unit order, computed once per shape: objects come out with
+// sorted keys, so JSON.stringify of a normalised value is already canonical.
+const sortedFields = new WeakMap<object, [string, Shape][]>();
+function fieldsOf(fields: Record<string, Shape>): [string, Shape][] {
+  let f = sortedFields.get(fields);
+  if (!f) {
+    f = Object.keys(fields).sort().map((k) => [k, fields[k]]);
+    sortedFields.set(fields, f);
+  }
+  return f;
+}
+
 export function shapeOf(shape: Shape, v: unknown, path: string): unknown {
   if ('str' in shape) {
     if (v === undefined || v === null) return shape.str;
@@ -72,7 +84,7 @@ export function shapeOf(shape: Shape, v: unknown, path: string): unknown {
     if (!Object.hasOwn(fields, k)) throw new WireFormatError(`${path}: unknown field ${JSON.stringify(k)}`);
   }
   const out: Record<string, unknown> = {};
-  for (const [k, s] of Object.entries(fields)) {
+  for (const [k, s] of fieldsOf(fields)) {
     const val = shapeOf(s, rec[k], `${path}.${k}`);
     if (val !== undefined) out[k] = val;
   }
