@@ -28,7 +28,11 @@ function runOne(file: string, runtime: string): Promise<Outcome> {
   const args = typecheck ? ['-p', '.'] : runtime === 'node' ? [file] : ['run', '-A', '--quiet', file];
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(bin, args, { cwd: root, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // pnpm sets INIT_CWD for its scripts and `deno task` keeps an inherited one,
+    // so tools started by tests would run in the repository root: drop it
+    const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' };
+    delete env.INIT_CWD;
+    const child = spawn(bin, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
