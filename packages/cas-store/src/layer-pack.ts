@@ -7,18 +7,21 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { isOpaqueDir } from './xattr.ts';
+import { fsLimit } from '@pipekit/wire';
 
 type Entry = { rel: string; abs: string; st: Stats };
 
-async function* walk(root: string, rel = ''): AsyncGenerator<Entry> {
-  const names = (await fs.readdir(path.join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const name of names) {
+/** Every entry under root, in tar order (sorted, parents first); lstat calls run in parallel. */
+async function listTree(root: string, rel = ''): Promise<Entry[]> {
+  const names = (await fsLimit(() => fs.readdir(path.join(root, rel)))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const level = await Promise.all(names.map(async (name) => {
     const r = rel ? `${rel}/${name}` : name;
     const abs = path.join(root, r);
-    const st = await fs.lstat(abs);
-    yield { rel: r, abs, st };
-    if (st.isDirectory()) yield* walk(root, r);
-  }
+    const st = await fsLimit(() => fs.lstat(abs));
+    const below = st.isDirectory() ? await listTree(root, r) : [];
+    return [{ rel: r, abs, st }, ...below];
+  }));
+  return level.flat();
 }
 
 const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
@@ -49,7 +52,18 @@ export function packLayer(dir: string, opts: PackOptions = {}): Readable {
     new Promise<void>((resolve, reject) => pack.entry(h, body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
   const run = async () => {
     const inodes = new Map<string, string>();
-    for await (const { rel, abs, st } of walk(dir)) {
+    const entries = await listTree(dir);
+    // small files are read ahead (bounded) while earlier entries are written
+    const SMALL = 1024 * 1024;
+    const reads = new Map<number, Promise<Buffer>>();
+    const ahead = (from: number) => {
+      for (let j = from; j < Math.min(entries.length, from + 64); j++) {
+        const e = entries[j];
+        if (!reads.has(j) && e.st.isFile() && e.st.size < SMALL && e.st.nlink === 1) reads.set(j, fsLimit(() => fs.readFile(e.abs)));
+      }
+    };
+    for (const [i, { rel, abs, st }] of entries.entries()) {
+      ahead(i);
       const h = baseHeader(rel, st, opts.mtime);
       if (isWhiteout(st)) {
         const wh = path.posix.join(path.posix.dirname(rel), `.wh.${path.posix.basename(rel)}`).replace(/^\.\//, '');
@@ -67,6 +81,13 @@ export function packLayer(dir: string, opts: PackOptions = {}): Readable {
           continue;
         }
         if (st.nlink > 1) inodes.set(key, rel);
+        // small files in one read: a stream per file costs more than the data
+        if (st.size < SMALL) {
+          const data = await (reads.get(i) ?? fs.readFile(abs));
+          reads.delete(i);
+          await put({ ...h, type: 'file', size: st.size }, data);
+          continue;
+        }
         await new Promise<void>((resolve, reject) => {
           const w = pack.entry({ ...h, type: 'file', size: st.size }, (err) => (err ? reject(err) : resolve()));
           createReadStream(abs).on('error', reject).pipe(w);

@@ -8,3 +8,4 @@ export * from './platform.ts';
 export * from './cli.ts';
 export * from './spawn.ts';
 export * from './runtime.ts';
+export * from './limit.ts';

@@ -4,10 +4,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { NotFoundError } from '@pipekit/wire';
+import { fsLimit, NotFoundError } from '@pipekit/wire';
 import { ignoredIn } from './copy-filter.ts';
 import { expandGlob, hasMeta } from './glob.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
+
 
 export type HashOptions = {
   followSymlink?: boolean;
@@ -22,31 +23,32 @@ export type HashOptions = {
   skip?: (rel: string) => boolean;
 };
 
-async function fileDigest(abs: string): Promise<string> {
+// one read call for small files: a stream per file costs more than hashing it
+const SMALL = 1024 * 1024;
+
+async function fileDigest(abs: string, size: number): Promise<string> {
+  if (size < SMALL) return createHash('sha256').update(await fs.readFile(abs)).digest('hex');
   const h = createHash('sha256');
   for await (const c of createReadStream(abs)) h.update(c as Buffer);
   return h.digest('hex');
 }
 
-async function hashTree(h: ReturnType<typeof createHash>, abs: string, rel: string, opts: HashOptions): Promise<void> {
-  const st = await fs.lstat(abs).catch(() => undefined);
+/** The records of a tree, in order; filesystem calls run in parallel (bounded). */
+async function treeRecords(abs: string, rel: string, opts: HashOptions): Promise<string[]> {
+  const st = await fsLimit(() => fs.lstat(abs)).catch(() => undefined);
   if (!st) throw new NotFoundError(`${JSON.stringify(rel)}: not found`);
   const owner = opts.ignoreOwner ? '0:0' : `${st.uid}:${st.gid}`;
   const mode = (st.mode & 0o7777).toString(8);
-  const put = (record: string) => {
-    h.update(record);
-    opts.collect?.set(rel, createHash('sha256').update(record).digest('hex').slice(0, 16));
-  };
-  if (st.isSymbolicLink()) put(`L ${rel} ${mode} ${owner} ${await fs.readlink(abs)}\0`);
-  else if (st.isFile()) put(`F ${rel} ${mode} ${owner} ${st.size} ${await fileDigest(abs)}\0`);
-  else if (st.isDirectory()) {
-    put(`D ${rel} ${mode} ${owner}\0`);
-    const names = (await fs.readdir(abs)).sort();
-    for (const n of names) {
-      if (opts.skip?.(`${rel}/${n}`)) continue;
-      await hashTree(h, path.join(abs, n), `${rel}/${n}`, opts);
-    }
-  } else put(`O ${rel} ${mode} ${owner} ${st.rdev}\0`);
+  let record: string;
+  if (st.isSymbolicLink()) record = `L ${rel} ${mode} ${owner} ${await fsLimit(() => fs.readlink(abs))}\0`;
+  else if (st.isFile()) record = `F ${rel} ${mode} ${owner} ${st.size} ${await fsLimit(() => fileDigest(abs, st.size))}\0`;
+  else if (st.isDirectory()) record = `D ${rel} ${mode} ${owner}\0`;
+  else record = `O ${rel} ${mode} ${owner} ${st.rdev}\0`;
+  opts.collect?.set(rel, createHash('sha256').update(record).digest('hex').slice(0, 16));
+  if (!st.isDirectory()) return [record];
+  const names = (await fsLimit(() => fs.readdir(abs))).sort().filter((n) => !opts.skip?.(`${rel}/${n}`));
+  const children = await Promise.all(names.map((n) => treeRecords(path.join(abs, n), `${rel}/${n}`, opts)));
+  return [record, ...children.flat()];
 }
 
 /** sha256 over the selected path (a wildcard pattern expands to all matches) inside root. */
@@ -65,7 +67,7 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
   }
   for (const p of paths) {
     const abs = opts.context ? await resolveInContext(root, p, opts.followSymlink ?? true) : await resolveInRoot(root, p, opts.followSymlink ?? true);
-    await hashTree(h, abs, p, opts);
+    for (const r of await treeRecords(abs, p, opts)) h.update(r);
   }
   return `sha256:${h.digest('hex')}`;
 }

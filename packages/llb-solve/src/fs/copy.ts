@@ -3,9 +3,10 @@
 // and everything written stays inside the destination root.
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import { BuildError, NotFoundError, type CopyAction } from '@pipekit/wire';
+import { BuildError, NotFoundError, type CopyAction, fsLimit } from '@pipekit/wire';
 import { expandGlob, hasMeta } from './glob.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
+
 import { applyModeStr } from './mode.ts';
 import { checkRequired, ignoredIn, makeFilter, selectEntries } from './copy-filter.ts';
 import { archiveKind, extractArchive } from './unpack.ts';
@@ -37,15 +38,16 @@ async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx
   if (existing && !(existing.isDirectory() && st.isDirectory())) await fs.rm(dst, { recursive: true, force: true });
   if (st.isDirectory()) {
     if (!existing?.isDirectory()) await fs.mkdir(dst);
-    for (const name of (await fs.readdir(src)).sort()) {
+    // siblings in parallel (filesystem calls bounded): one at a time leaves the pool idle
+    await Promise.all((await fs.readdir(src)).sort().map(async (name) => {
       const s = path.join(src, name);
-      await copyEntry(s, await fs.lstat(s), path.join(dst, name), a, ctx, rel ? `${rel}/${name}` : name);
-    }
+      await copyEntry(s, await fsLimit(() => fs.lstat(s)), path.join(dst, name), a, ctx, rel ? `${rel}/${name}` : name);
+    }));
     // copying a directory's contents into one that exists keeps that one's
     // mode, owner and times (COPY dir/ /tmp/ must not make /tmp 0755)
     if (rel === '' && ctx.keepTop) return;
   } else if (st.isSymbolicLink()) await fs.symlink(await fs.readlink(src), dst);
-  else if (st.isFile()) await fs.copyFile(src, dst);
+  else if (st.isFile()) await fsLimit(() => fs.copyFile(src, dst));
   else return; // devices, fifos and sockets are not copied
   const uid = ctx.owner ? ctx.owner.uid : ctx.fromLocal ? 0 : st.uid;
   const gid = ctx.owner ? ctx.owner.gid : ctx.fromLocal ? 0 : st.gid;
