@@ -7,37 +7,11 @@ import { BuildError, PipekitError } from '@pipekit/wire';
 
 const MAX_LINKS = 255;
 
-/** Absolute host path for container path `p` under `root`. `followLast` resolves a final symlink too. */
-export async function resolveInRoot(root: string, p: string, followLast = true): Promise<string> {
-  let pending = p.split('/').filter((s) => s !== '' && s !== '.');
-  const done: string[] = [];
-  let links = 0;
-  while (pending.length > 0) {
-    const part = pending.shift() as string;
-    if (part === '..') {
-      done.pop();
-      continue;
-    }
-    const cur = path.join(root, ...done, part);
-    const isLast = pending.length === 0;
-    const st = await fs.lstat(cur).catch(() => undefined);
-    if (st?.isSymbolicLink() && (!isLast || followLast)) {
-      if (++links > MAX_LINKS) throw new PipekitError(`too many levels of symbolic links resolving ${p}`);
-      const target = await fs.readlink(cur);
-      if (target.startsWith('/')) done.length = 0;
-      pending = [...target.split('/').filter((s) => s !== '' && s !== '.'), ...pending];
-      continue;
-    }
-    done.push(part);
-  }
-  return path.join(root, ...done);
-}
-
 /**
- * Like resolveInRoot, but a symlink whose target leaves the root (absolute, or
- * `..` above it) is an error: the build context may not point outside itself.
+ * One walk for both rules. `escape` is called for a symlink whose target leaves
+ * the root (absolute, or `..` above it); without it such targets are re-rooted.
  */
-export async function resolveInContext(root: string, p: string, followLast = true): Promise<string> {
+async function walk(root: string, p: string, followLast: boolean, escape?: (link: string, target: string) => never): Promise<string> {
   let pending = p.split('/').filter((s) => s !== '' && s !== '.');
   const done: string[] = [];
   let links = 0;
@@ -52,18 +26,33 @@ export async function resolveInContext(root: string, p: string, followLast = tru
     if (st?.isSymbolicLink() && (pending.length > 0 || followLast)) {
       if (++links > MAX_LINKS) throw new PipekitError(`too many levels of symbolic links resolving ${p}`);
       const target = await fs.readlink(cur);
-      const shown = `/${[...done, part].join('/')}`;
-      if (target.startsWith('/')) throw new BuildError(`${JSON.stringify(p)}: ${shown} is a symlink to ${target}, outside the build context`);
       const up = target.split('/').filter((s) => s !== '' && s !== '.');
-      if (up.reduce((d, x) => (d < 0 ? d : d + (x === '..' ? -1 : 1)), done.length) < 0) {
-        throw new BuildError(`${JSON.stringify(p)}: ${shown} is a symlink to ${target}, outside the build context`);
+      if (escape) {
+        const depth = up.reduce((d, x) => (d < 0 ? d : d + (x === '..' ? -1 : 1)), done.length);
+        if (target.startsWith('/') || depth < 0) escape(`/${[...done, part].join('/')}`, target);
       }
+      if (target.startsWith('/')) done.length = 0;
       pending = [...up, ...pending];
       continue;
     }
     done.push(part);
   }
   return path.join(root, ...done);
+}
+
+/** Absolute host path for container path `p` under `root`. `followLast` resolves a final symlink too. */
+export function resolveInRoot(root: string, p: string, followLast = true): Promise<string> {
+  return walk(root, p, followLast);
+}
+
+/**
+ * Like resolveInRoot, but a symlink whose target leaves the root (absolute, or
+ * `..` above it) is an error: the build context may not point outside itself.
+ */
+export function resolveInContext(root: string, p: string, followLast = true): Promise<string> {
+  return walk(root, p, followLast, (link, target) => {
+    throw new BuildError(`${JSON.stringify(p)}: ${link} is a symlink to ${target}, outside the build context`);
+  });
 }
 
 /** The container path of a resolved host path (for messages). */
