@@ -32,3 +32,7 @@ fi
 
 command -v pnpm >/dev/null 2>&1 || npm install -g pnpm@10 >/dev/null 2>&1
 pnpm install --frozen-lockfile >/dev/null 2>&1 || pnpm install
+
+# bundle the pipe's CLIs so Node starts them without compiling TypeScript each
+# time (the launchers fall back to the sources whenever these are stale)
+pnpm run build >/dev/null
