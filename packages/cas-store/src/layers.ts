@@ -9,6 +9,7 @@ import { packLayer } from './layer-pack.ts';
 import { unpackLayer } from './layer-unpack.ts';
 import { short } from './blobs.ts';
 import type { Store } from './store.ts';
+import { withStoreLock } from './lock.ts';
 import { markInUse } from './inuse.ts';
 
 export const MEDIA_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
@@ -19,8 +20,16 @@ const GZIP_TYPES = new Set([
 ]);
 const TAR_TYPES = new Set([MEDIA_LAYER_TAR, 'application/vnd.docker.image.rootfs.diff.tar']);
 
-/** Pack a prepared snapshot into a layer blob, then commit it under its final id. */
-export async function commitSnapshot(store: Store, tmpId: string): Promise<LayerEntry> {
+/**
+ * Pack a prepared snapshot into a layer blob, then commit it under its final id.
+ * Runs under the store's GC lock: the same content may be a blob a prune has
+ * just decided to delete, and a prune holds that lock from decision to deletion.
+ */
+export function commitSnapshot(store: Store, tmpId: string): Promise<LayerEntry> {
+  return withStoreLock(store.dir, 'gc', () => commitUnlocked(store, tmpId));
+}
+
+async function commitUnlocked(store: Store, tmpId: string): Promise<LayerEntry> {
   const blob = await store.blobs.put(packLayer(store.snapshots.dir(tmpId)));
   await markInUse(store, 'layer', [blob.digest]);
   const snapshot = await store.snapshots.commit(tmpId);
@@ -42,8 +51,12 @@ export async function usableLayer(store: Store, e: LayerEntry): Promise<boolean>
   return Boolean(e.snapshot) && (await store.snapshots.exists(e.snapshot as string)) && (await store.blobs.has(e.blob.digest));
 }
 
-/** Make sure a layer (from a pulled blob) is unpacked into a snapshot; verifies its diff id. */
-export async function ensureSnapshot(store: Store, desc: Descriptor, diffID: string): Promise<LayerEntry> {
+/** Make sure a layer (from a pulled blob) is unpacked into a snapshot; verifies its diff id. Under the GC lock, as commitSnapshot. */
+export function ensureSnapshot(store: Store, desc: Descriptor, diffID: string): Promise<LayerEntry> {
+  return withStoreLock(store.dir, 'gc', () => ensureUnlocked(store, desc, diffID));
+}
+
+async function ensureUnlocked(store: Store, desc: Descriptor, diffID: string): Promise<LayerEntry> {
   await markInUse(store, 'layer', [diffID]);
   const known = await store.layers.get(diffID);
   if (known?.snapshot && (await store.snapshots.exists(known.snapshot))) return known;
