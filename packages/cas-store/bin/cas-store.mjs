@@ -1,37 +1,5 @@
 #!/usr/bin/env node
-// Start the CLI: the bundle from scripts/bundle.ts when it is newer than every
-// source file of the workspace (fast start), otherwise the TypeScript sources
-// through tsx (Node 20 cannot run TypeScript by itself).
-import { readdirSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// The cas-store CLI: its bundle when fresh, else its sources (see @pipekit/wire/launch).
+import { launch } from '@pipekit/wire/launch';
 
-const TOOL = 'cas-store';
-const bundle = new URL(`../dist/${TOOL}.mjs`, import.meta.url);
-
-function bundleIsFresh() {
-  let built;
-  try {
-    built = statSync(bundle).mtimeMs;
-  } catch {
-    return false;
-  }
-  const packages = fileURLToPath(new URL('../../', import.meta.url));
-  for (const pkg of readdirSync(packages)) {
-    let files;
-    try {
-      files = readdirSync(`${packages}${pkg}/src`, { recursive: true });
-    } catch {
-      continue;
-    }
-    for (const f of files) if (statSync(`${packages}${pkg}/src/${f}`).mtimeMs > built) return false;
-  }
-  return true;
-}
-
-if (process.env.PIPEKIT_NO_BUNDLE !== '1' && bundleIsFresh()) {
-  await import(bundle.href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/cli.ts');
-}
+await launch(import.meta.url, 'cas-store');
