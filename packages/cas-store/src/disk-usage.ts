@@ -1,19 +1,20 @@
 // Bytes under a directory: regular file sizes plus symlink lengths (apparent
 // size, the same on every filesystem), hard links counted once.
-import { promises as fs } from 'node:fs';
+import { lstatSync, promises as fs, readdirSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 
 export async function dirBytes(dir: string): Promise<number> {
   let bytes = 0;
   const seen = new Set<string>();
-  const walk = async (d: string) => {
-    for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
+  // sync calls: a thread-pool round trip per entry costs more than the lstat
+  const walk = (d: string) => {
+    for (const e of readdirMaybe(d)) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {
-        await walk(p);
+        walk(p);
         continue;
       }
-      const st = await fs.lstat(p).catch(() => undefined);
+      const st = lstatMaybe(p);
       if (!st) continue;
       if (st.nlink > 1) {
         const k = `${st.dev}:${st.ino}`;
@@ -23,8 +24,24 @@ export async function dirBytes(dir: string): Promise<number> {
       bytes += st.size;
     }
   };
-  await walk(dir);
+  walk(dir);
   return bytes;
+}
+
+function readdirMaybe(d: string): Dirent[] {
+  try {
+    return readdirSync(d, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+function lstatMaybe(p: string): Stats | undefined {
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined; // removed meanwhile
+  }
 }
 
 /** Size and free space of the filesystem holding `dir` (statfs). */

@@ -268,6 +268,30 @@ test('pack: deep nesting and odd names', async () => {
   assert.is(got.find((e) => e.name === 'd1/d2/d3/é')!.data, 'é');
 });
 
+test('pack: long names, long link targets and large ids survive (pax), as GNU tar reads them', async () => {
+  const dir = await tempDir();
+  const longDir = `${'d'.repeat(120)}/${'e'.repeat(90)}`;
+  const longName = `${'n'.repeat(150)}.txt`;
+  await fs.mkdir(path.join(dir, longDir), { recursive: true });
+  await fs.writeFile(path.join(dir, longDir, 'short'), 's');
+  await fs.writeFile(path.join(dir, longName), 'long');
+  await fs.symlink(`/${'t'.repeat(130)}`, path.join(dir, 'far'));
+  await fs.writeFile(path.join(dir, 'ünï'), 'u');
+  await fs.writeFile(path.join(dir, 'big-id'), 'b');
+  await fs.chown(path.join(dir, 'big-id'), 3000000, 3000001);
+  const tar = await collect(packLayer(dir));
+  const got = new Map((await entries(tar)).map((e) => [e.name, e]));
+  assert.is(got.get(`${longDir}/short`)?.data, 's');
+  assert.is(got.get(longName)?.data, 'long');
+  assert.is(got.get('far')?.linkname, `/${'t'.repeat(130)}`);
+  assert.is(got.get('ünï')?.data, 'u');
+  assert.equal([got.get('big-id')?.uid, got.get('big-id')?.gid], [3000000, 3000001]);
+  const file = path.join(await tempDir(), 'l.tar');
+  await fs.writeFile(file, tar);
+  const listed = execFileSync('tar', ['--numeric-owner', '-tvf', file], { encoding: 'utf8' });
+  for (const want of [`${longDir}/short`, longName, `far -> /${'t'.repeat(130)}`, 'ünï', '3000000/3000001']) assert.ok(listed.includes(want), `GNU tar lists ${want.slice(0, 40)}`);
+});
+
 test('pack: a missing dir makes the stream fail', async () => {
   const dir = path.join(await tempDir(), 'nope');
   try {

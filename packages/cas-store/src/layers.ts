@@ -11,6 +11,7 @@ import { short } from './blobs.ts';
 import type { Store } from './store.ts';
 import { withStoreLock } from './lock.ts';
 import { markInUse } from './inuse.ts';
+import { writeFileAtomic } from './atomic.ts';
 
 export const MEDIA_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
 const GZIP_TYPES = new Set([
@@ -30,9 +31,12 @@ export function commitSnapshot(store: Store, tmpId: string): Promise<LayerEntry>
 }
 
 async function commitUnlocked(store: Store, tmpId: string): Promise<LayerEntry> {
-  const blob = await store.blobs.put(packLayer(store.snapshots.dir(tmpId)));
+  const measured = { bytes: -1 };
+  const blob = await store.blobs.put(packLayer(store.snapshots.dir(tmpId), { measured }));
   await markInUse(store, 'layer', [blob.digest]);
   const snapshot = await store.snapshots.commit(tmpId);
+  // the size GC and du report, measured by the walk that just packed it
+  if (measured.bytes >= 0) await writeFileAtomic(`${store.snapshots.dir(snapshot)}.size`, String(measured.bytes)).catch(() => undefined);
   await markInUse(store, 'snapshot', [snapshot]);
   const entry: LayerEntry = {
     diffID: blob.digest,

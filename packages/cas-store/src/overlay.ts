@@ -66,7 +66,16 @@ export async function mountOverlay(snaps: SnapshotStore, spec: OverlaySpec): Pro
   // in a user namespace (rootless) overlay keeps its markers in user.* xattrs
   if (inUserNamespace()) opts.push('userxattr');
   await fs.mkdir(spec.target, { recursive: true });
-  const res = await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', opts.join(','), spec.target], { cwd: snaps.root });
+  const mount = (o: string[]) => runCommand('mount', ['-t', 'overlay', 'overlay', '-o', o.join(','), spec.target], { cwd: snaps.root });
+  // volatile: unmounting does not sync the whole upper filesystem (seconds on a
+  // slow disk after a big COPY); the store makes no power-loss promise, and a
+  // crashed step's upper is never reused. Kernels before 5.10 lack it.
+  // A volatile mount leaves work/incompat/volatile behind and the kernel refuses
+  // to mount that workdir again until it is gone; only a cleanly unmounted
+  // workdir is ever mounted again (a crashed step's upper is discarded).
+  if (spec.upper) await fs.rm(path.join(spec.upper.work, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
+  let res = spec.upper ? await mount([...opts, 'volatile']) : await mount(opts);
+  if (res.code !== 0 && spec.upper) res = await mount(opts);
   if (res.code !== 0) {
     throw new PipekitError(`cannot mount overlay at ${spec.target}: ${res.stderr.trim() || `exit ${res.code}`}`);
   }

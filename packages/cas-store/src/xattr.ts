@@ -1,14 +1,19 @@
 // Overlay opaque markers live in xattrs, which neither Node nor Deno can reach:
 // @napi-rs/xattr (prebuilt, works on both) is the one adapter for them.
-import { getAttribute, setAttribute } from '@napi-rs/xattr';
+import { getAttributeSync, setAttribute } from '@napi-rs/xattr';
 import { inUserNamespace } from '@pipekit/wire';
 
 const OPAQUE = ['trusted.overlay.opaque', 'user.overlay.opaque'];
 
 export async function isOpaqueDir(dir: string): Promise<boolean> {
+  return isOpaqueDirSync(dir);
+}
+
+/** Sync: a walk over many directories pays no thread-pool round trip per check. */
+export function isOpaqueDirSync(dir: string): boolean {
   for (const name of OPAQUE) {
     try {
-      const v = await getAttribute(dir, name);
+      const v = getAttributeSync(dir, name);
       if (v && Buffer.from(v).toString() === 'y') return true;
     } catch {
       // absent attribute or a filesystem without xattrs: not opaque
