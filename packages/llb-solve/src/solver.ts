@@ -17,6 +17,7 @@ import { diffHandler, mergeHandler } from './ops/merge.ts';
 import { claimStep, loadCached, storeCached } from './cache.ts';
 import { toImageRecord } from './result.ts';
 import { explainMiss, rememberStep, type KeyParts } from './explain.ts';
+import { recordHash } from './fs/contenthash.ts';
 
 const HANDLERS: Record<OpKind, OpHandler> = {
   source: sourceHandler,
@@ -112,7 +113,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
         definition: canonicalDigest({ ...rec.op, inputs: [] }),
         // a local directory's key is random; what is read from it is in `files`
         inputs: rec.op.inputs.map((i, n) => ({ name: vertexName(graph.ops.get(i.digest) as OpRecord), key: v.inputs[n].kind === 'dir' ? 'local' : v.inputKeys[n] })),
-        files: Object.fromEntries(files),
+        files: Object.fromEntries([...files].map(([p, r]) => [p, recordHash(r)])),
       };
       const reason = cacheable ? await explainMiss(ctx.store, rec, parts, { noCache: ignore }) : '';
       // the same step in a concurrent build on this store runs once; the others wait for its record

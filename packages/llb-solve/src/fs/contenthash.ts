@@ -1,10 +1,11 @@
 // Content checksums for cache keys: what a COPY or bind mount actually reads.
 // Covers names, type, permission bits, owner, size, symlink targets and file
 // bytes, never mtimes, so touching a file leaves its checksum unchanged.
-import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { fsLimit, NotFoundError } from '@pipekit/wire';
+import { NotFoundError } from '@pipekit/wire';
+import type { DigestIndex } from './digest-index.ts';
 import { ignoredIn } from './copy-filter.ts';
 import { expandGlob, hasMeta } from './glob.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
@@ -17,38 +18,70 @@ export type HashOptions = {
   ignoreOwner?: boolean;
   /** the root is a build context: symlinks out of it are errors */
   context?: boolean;
-  /** filled with each entry's own record hash, keyed by path (to explain cache misses) */
+  /** filled with each entry's record, keyed by path (to explain cache misses; see recordHash) */
   collect?: Map<string, string>;
   /** entries left out (a local source's .dockerignore), by root-relative path */
   skip?: (rel: string) => boolean;
+  /** remembered digests of unchanged files (a local context's index; root is its dir) */
+  index?: DigestIndex;
 };
 
 // one read call for small files: a stream per file costs more than hashing it
 const SMALL = 1024 * 1024;
 
-async function fileDigest(abs: string, size: number): Promise<string> {
-  if (size < SMALL) return createHash('sha256').update(await fs.readFile(abs)).digest('hex');
+async function largeFileDigest(abs: string): Promise<string> {
   const h = createHash('sha256');
   for await (const c of createReadStream(abs)) h.update(c as Buffer);
   return h.digest('hex');
 }
 
-/** The records of a tree, in order; filesystem calls run in parallel (bounded). */
-async function treeRecords(abs: string, rel: string, opts: HashOptions): Promise<string[]> {
-  const st = await fsLimit(() => fs.lstat(abs)).catch(() => undefined);
+function lstatMaybe(abs: string): Stats | undefined {
+  try {
+    return lstatSync(abs);
+  } catch {
+    return undefined; // ENOENT, or ENOTDIR below a file
+  }
+}
+
+type Walk = { h: Hash; opts: HashOptions; root: string; readAt: number; visited: number };
+
+/**
+ * Hash the records of a tree into w.h, in order. Filesystem calls are
+ * synchronous (a thread-pool round trip per small file costs more than the
+ * call); the event loop gets a turn every few hundred entries.
+ */
+async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
+  const { opts } = w;
+  const st = lstatMaybe(abs);
   if (!st) throw new NotFoundError(`${JSON.stringify(rel)}: not found`);
   const owner = opts.ignoreOwner ? '0:0' : `${st.uid}:${st.gid}`;
   const mode = (st.mode & 0o7777).toString(8);
   let record: string;
-  if (st.isSymbolicLink()) record = `L ${rel} ${mode} ${owner} ${await fsLimit(() => fs.readlink(abs))}\0`;
-  else if (st.isFile()) record = `F ${rel} ${mode} ${owner} ${st.size} ${await fsLimit(() => fileDigest(abs, st.size))}\0`;
+  if (st.isSymbolicLink()) record = `L ${rel} ${mode} ${owner} ${readlinkSync(abs)}\0`;
+  else if (st.isFile()) record = `F ${rel} ${mode} ${owner} ${st.size} ${await fileDigest(abs, st, w)}\0`;
   else if (st.isDirectory()) record = `D ${rel} ${mode} ${owner}\0`;
   else record = `O ${rel} ${mode} ${owner} ${st.rdev}\0`;
-  opts.collect?.set(rel, createHash('sha256').update(record).digest('hex').slice(0, 16));
-  if (!st.isDirectory()) return [record];
-  const names = (await fsLimit(() => fs.readdir(abs))).sort().filter((n) => !opts.skip?.(`${rel}/${n}`));
-  const children = await Promise.all(names.map((n) => treeRecords(path.join(abs, n), `${rel}/${n}`, opts)));
-  return [record, ...children.flat()];
+  w.h.update(record);
+  opts.collect?.set(rel, record);
+  if (++w.visited % 512 === 0) await new Promise((r) => setImmediate(r));
+  if (!st.isDirectory()) return;
+  const names = readdirSync(abs).sort().filter((n) => !opts.skip?.(`${rel}/${n}`));
+  for (const n of names) await hashTree(path.join(abs, n), `${rel}/${n}`, w);
+}
+
+async function fileDigest(abs: string, st: Stats, w: Walk): Promise<string> {
+  const index = w.opts.index;
+  const key = index ? path.relative(w.root, abs) : '';
+  const known = index?.get(key, st);
+  if (known) return known;
+  const digest = st.size < SMALL ? createHash('sha256').update(readFileSync(abs)).digest('hex') : await largeFileDigest(abs);
+  index?.set(key, st, digest, w.readAt);
+  return digest;
+}
+
+/** A collected record's short hash: what explain notes keep per path. Only needed on a miss. */
+export function recordHash(record: string): string {
+  return createHash('sha256').update(record).digest('hex').slice(0, 16);
 }
 
 /** sha256 over the selected path (a wildcard pattern expands to all matches) inside root. */
@@ -67,7 +100,8 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
   }
   for (const p of paths) {
     const abs = opts.context ? await resolveInContext(root, p, opts.followSymlink ?? true) : await resolveInRoot(root, p, opts.followSymlink ?? true);
-    for (const r of await treeRecords(abs, p, opts)) h.update(r);
+    await hashTree(abs, p, { h, opts, root, readAt: Date.now(), visited: 0 });
   }
+  await opts.index?.save();
   return `sha256:${h.digest('hex')}`;
 }

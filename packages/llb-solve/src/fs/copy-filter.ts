@@ -3,7 +3,7 @@
 // patterns (matched relative to the copied source). Local sources register
 // their .dockerignore patterns here by directory, so the copy and the content
 // hash see the same filtered tree.
-import { promises as fs } from 'node:fs';
+import { lstatSync, promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { NotFoundError } from '@pipekit/wire';
 import { PatternMatcher } from './dockerignore.ts';
@@ -46,20 +46,21 @@ export function makeFilter(root: string, srcAbs: string, excludePatterns: string
 /**
  * The entries below srcAbs to copy, parents before children ('' is srcAbs itself).
  * An excluded directory is still walked when re-include patterns could bring
- * files back; then only what is kept (and its parents) is copied.
+ * files back; then only what is kept (and its parents) is copied. Sync calls:
+ * one thread-pool round trip per entry of a big context costs more than the call.
  */
 export async function selectEntries(srcAbs: string, f: Filter): Promise<string[]> {
   const out: string[] = [];
   const reinclude = (f.ignore?.hasExclusions ?? false) || (f.exclude?.hasExclusions ?? false);
   const children = async (rel: string, abs: string) => {
     let any = false;
-    for (const name of (await fs.readdir(abs)).sort()) if (await walk(rel ? `${rel}/${name}` : name)) any = true;
+    for (const name of readdirSync(abs).sort()) if (await walk(rel ? `${rel}/${name}` : name)) any = true;
     return any;
   };
   // returns whether the entry or anything below it is kept
   const walk = async (rel: string): Promise<boolean> => {
     const abs = rel ? path.join(srcAbs, rel) : srcAbs;
-    const st = await fs.lstat(abs);
+    const st = lstatSync(abs);
     if (rel === '') {
       out.push('');
       if (st.isDirectory()) await children(rel, abs);

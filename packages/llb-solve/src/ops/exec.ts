@@ -9,6 +9,7 @@ import { EMPTY, type Ref } from '../refs.ts';
 import { mountWritable, openScratchOverlay, openView } from '../view.ts';
 import { acquireCacheMount } from '../exec/cache-mounts.ts';
 import { contentHash } from '../fs/contenthash.ts';
+import { DigestIndex } from '../fs/digest-index.ts';
 import { resolveInRoot } from '../fs/resolve.ts';
 import { resolveUser } from '../fs/user.ts';
 import { buildSpec, hostsFile, withDefaultPath, type OciMount } from '../exec/spec.ts';
@@ -77,7 +78,8 @@ async function bindContent(ctx: SolveContext, v: Vertex, e: ExecOp, files?: Map<
   for (const m of e.mounts) {
     const ref = m.input >= 0 ? v.inputs[m.input] : undefined;
     if (m.type === 'bind' && m.dest !== '/' && ref?.kind === 'dir') {
-      out.push(await contentHash(ref.dir, m.selector || '/', { ignoreOwner: true, followSymlink: true, collect: files }));
+      const index = await DigestIndex.open(ctx.store, ref.dir);
+      out.push(await contentHash(ref.dir, m.selector || '/', { ignoreOwner: true, followSymlink: true, collect: files, index }));
     } else out.push(null);
   }
   return out;

@@ -8,6 +8,7 @@ import type { OpHandler, SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type Ref } from '../refs.ts';
 import { mountWritable, withView } from '../view.ts';
 import { contentHash } from '../fs/contenthash.ts';
+import { DigestIndex } from '../fs/digest-index.ts';
 import { copyAction, type Owner } from '../fs/copy.ts';
 import { resolveInRoot } from '../fs/resolve.ts';
 import { lookupGid, lookupUid } from '../fs/user.ts';
@@ -92,9 +93,11 @@ export const fileHandler: OpHandler = {
       if (a.copy && a.secondaryInput >= 0) {
         const c = a.copy;
         const ref = v.inputs[a.secondaryInput];
+        const local = ref.kind === 'dir';
+        const index = ref.kind === 'dir' ? await DigestIndex.open(ctx.store, ref.dir) : undefined;
         content.push(
           await withView(ctx.store, ref, (root) =>
-            contentHash(root, c.src, { followSymlink: c.followSymlink, allowWildcard: c.allowWildcard, ignoreOwner: ref.kind === 'dir', context: ref.kind === 'dir', collect: files }),
+            contentHash(root, c.src, { followSymlink: c.followSymlink, allowWildcard: c.allowWildcard, ignoreOwner: local, context: local, collect: files, index }),
           ).catch((err) => {
             if (c.allowWildcard && c.allowEmptyWildcard && /not found/.test(String(err))) return 'empty';
             throw err;

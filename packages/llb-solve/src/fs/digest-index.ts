@@ -1,0 +1,79 @@
+// Remembered file digests of a build context, like git's index: a file whose
+// size, mtime, ctime, inode and device are unchanged since it was hashed keeps
+// its digest, so an unchanged context costs one lstat per file, not one read.
+// An entry is only remembered once the file is older than SETTLE_MS when read:
+// a write in the same timestamp tick as our read could otherwise go unseen.
+import { createHash } from 'node:crypto';
+import { promises as fs, type Stats } from 'node:fs';
+import path from 'node:path';
+import { readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
+
+type Row = [size: number, mtimeMs: number, ctimeMs: number, ino: number, dev: number, digest: string];
+type Saved = { v: 1; dir: string; files: Record<string, Row> };
+
+const SETTLE_MS = 1000;
+/** rows kept for files this build did not look at (other COPYs of the same context) */
+const KEEP_UNSEEN = 100000;
+
+const open = new Map<string, Promise<DigestIndex>>();
+
+export class DigestIndex {
+  private rows: Map<string, Row>;
+  private seen = new Set<string>();
+  private dirty = false;
+  private readonly file: string;
+  private readonly dir: string;
+
+  private constructor(file: string, dir: string, rows: Map<string, Row>) {
+    this.file = file;
+    this.dir = dir;
+    this.rows = rows;
+  }
+
+  /**
+   * The index of context `dir` kept in `store` (empty when there is none yet or
+   * it is unreadable); one instance per process, shared by every reader of the dir.
+   */
+  static open(store: Store, dir: string): Promise<DigestIndex> {
+    const abs = path.resolve(dir);
+    const file = path.join(store.dir, 'contexts', `${createHash('sha256').update(abs).digest('hex').slice(0, 32)}.json`);
+    let p = open.get(file);
+    if (!p) {
+      p = readJsonMaybe<Saved>(file).then((saved) => {
+        const rows = saved?.v === 1 && saved.dir === abs ? new Map(Object.entries(saved.files)) : new Map<string, Row>();
+        return new DigestIndex(file, abs, rows);
+      });
+      open.set(file, p);
+    }
+    return p;
+  }
+
+  /** The remembered digest of `rel` if the file is unchanged since it was hashed. */
+  get(rel: string, st: Stats): string | undefined {
+    const r = this.rows.get(rel);
+    if (!r || r[0] !== st.size || r[1] !== st.mtimeMs || r[2] !== st.ctimeMs || r[3] !== st.ino || r[4] !== st.dev) return undefined;
+    this.seen.add(rel);
+    return r[5];
+  }
+
+  /** Remember a digest just computed from the file `st` describes. */
+  set(rel: string, st: Stats, digest: string, readAt: number): void {
+    this.seen.add(rel);
+    if (Math.max(st.mtimeMs, st.ctimeMs) > readAt - SETTLE_MS) {
+      if (this.rows.delete(rel)) this.dirty = true;
+      return;
+    }
+    this.rows.set(rel, [st.size, st.mtimeMs, st.ctimeMs, st.ino, st.dev, digest]);
+    this.dirty = true;
+  }
+
+  /** Write the index back if it changed; a failure only costs re-hashing next time. */
+  async save(): Promise<void> {
+    if (!this.dirty) return;
+    let files = [...this.rows];
+    if (files.length > this.seen.size + KEEP_UNSEEN) files = files.filter(([rel]) => this.seen.has(rel));
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    await writeJsonAtomic(this.file, { v: 1, dir: this.dir, files: Object.fromEntries(files) } satisfies Saved).catch(() => {});
+    this.dirty = false;
+  }
+}
