@@ -6,6 +6,9 @@
 //   layers/gzip/*.json      diff id -> gzip blob (export-oci's compressed copies)
 //   cachemounts/<hash>/     RUN --mount=type=cache directories (+ <hash>.json)
 //   images/*.json           resolved image references (ref + platform -> manifest)
+//   explain/*.json          llb-solve's note of each step's last key parts (--explain)
+//   contexts/*.json         llb-solve's remembered file digests of build contexts
+//   contenthash/*.json      llb-solve's content checksums of paths in layer chains
 //   run/                    in-use markers of running builds, store locks
 //   tmp/                    in-flight writes, named <what>-<pid>-<random>; leftovers
 //                           of dead processes are removed when a store is opened

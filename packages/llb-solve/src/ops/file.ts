@@ -9,6 +9,7 @@ import { EMPTY, type Ref } from '../refs.ts';
 import { mountWritable, withView } from '../view.ts';
 import { contentHash } from '../fs/contenthash.ts';
 import { DigestIndex } from '../fs/digest-index.ts';
+import { layersContentHash } from '../layers-hash.ts';
 import { copyAction, type Owner } from '../fs/copy.ts';
 import { resolveInRoot } from '../fs/resolve.ts';
 import { lookupGid, lookupUid } from '../fs/user.ts';
@@ -93,12 +94,14 @@ export const fileHandler: OpHandler = {
       if (a.copy && a.secondaryInput >= 0) {
         const c = a.copy;
         const ref = v.inputs[a.secondaryInput];
-        const local = ref.kind === 'dir';
-        const index = ref.kind === 'dir' ? await DigestIndex.open(ctx.store, ref.dir) : undefined;
+        const opts = { followSymlink: c.followSymlink, allowWildcard: c.allowWildcard };
+        const hash = async () => {
+          if (ref.kind === 'layers') return layersContentHash(ctx.store, ref, c.src, opts, files);
+          const index = await DigestIndex.open(ctx.store, ref.dir);
+          return contentHash(ref.dir, c.src, { ...opts, ignoreOwner: true, context: true, collect: files, index });
+        };
         content.push(
-          await withView(ctx.store, ref, (root) =>
-            contentHash(root, c.src, { followSymlink: c.followSymlink, allowWildcard: c.allowWildcard, ignoreOwner: local, context: local, collect: files, index }),
-          ).catch((err) => {
+          await hash().catch((err) => {
             if (c.allowWildcard && c.allowEmptyWildcard && /not found/.test(String(err))) return 'empty';
             throw err;
           }),
