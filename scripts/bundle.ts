@@ -1,10 +1,12 @@
 // Bundles the pipe's CLIs (df-parse, llb-solve, export-oci, cas-store) into one
-// ES module each under packages/<tool>/dist/, so Node starts them in ~0.15 s
-// instead of compiling TypeScript through tsx on every start. The bin
-// launchers use a bundle only while it is newer than every source file; Deno
-// runs the sources directly and never uses them. Usage: tsx scripts/bundle.ts
+// CommonJS file each under packages/<tool>/dist/, so Node starts them in ~0.1 s
+// instead of compiling TypeScript through tsx on every start. CommonJS because
+// Node 20 can keep a V8 code cache only for scripts (see packages/wire/launch.mjs).
+// Beside each bundle, <tool>.cjs.sources lists the workspace files it was built
+// from: the bin launchers use a bundle only while it is newer than all of them.
+// Deno runs the sources directly and never uses them. Usage: tsx scripts/bundle.ts
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -15,23 +17,34 @@ const EXTERNAL = ['@napi-rs/xattr', 'ssh2', 'cpu-features', '@bokuweb/zstd-wasm'
 for (const tool of TOOLS) {
   const dir = path.join(root, 'packages', tool);
   const dist = path.join(dir, 'dist');
+  const outfile = path.join(dist, `${tool}.cjs`);
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
-  await build({
+  const res = await build({
     entryPoints: [path.join(dir, 'src', 'cli.ts')],
-    outfile: path.join(dist, `${tool}.mjs`),
+    outfile,
+    absWorkingDir: root,
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
     external: EXTERNAL,
-    // bundled CommonJS dependencies call require()
-    banner: { js: "import { createRequire as __pipekitRequire } from 'node:module'; const require = __pipekitRequire(import.meta.url);" },
+    // the sources find files beside themselves through import.meta.url
+    define: { 'import.meta.url': '__pipekitModuleUrl' },
+    banner: { js: "var __pipekitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    metafile: true,
     logLevel: 'warning',
   });
+  // the launcher runs a bundle as a script, where import() fails at run time
+  if (/[^\w$.]import\(/.test(readFileSync(outfile, 'utf8'))) throw new Error(`${tool}: the bundle uses import(); use require (createRequire) for lazy loads`);
+  const sources = Object.keys(res.metafile.inputs).filter((f) => f.startsWith('packages/'));
   // export-oci's compression workers are loaded by path next to the module
   if (tool === 'export-oci') {
-    for (const f of ['compress-worker.mjs', 'block-codec.mjs']) copyFileSync(path.join(dir, 'src', f), path.join(dist, f));
+    for (const f of ['compress-worker.mjs', 'block-codec.mjs']) {
+      copyFileSync(path.join(dir, 'src', f), path.join(dist, f));
+      sources.push(`packages/${tool}/src/${f}`);
+    }
   }
+  writeFileSync(`${outfile}.sources`, `${[...new Set(sources)].join('\n')}\n`);
   process.stdout.write(`bundled ${tool}\n`);
 }

@@ -10,7 +10,7 @@ import { confirm } from './confirm.ts';
 const many = (v: unknown): string[] | undefined => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map(String));
 const list = (v: unknown) => many(v)?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
-await runCli('cas-store', async () => {
+void runCli('cas-store', async () => {
   let exit = 0;
   await yargs(process.argv.slice(2))
     .scriptName('cas-store')

@@ -13,7 +13,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-await runCli('df-parse', async () => {
+void runCli('df-parse', async () => {
   const argv = await yargs(process.argv.slice(2))
     .scriptName('df-parse')
     .usage('$0 [FILE|-]\n\nConvert a Dockerfile into a build graph (NDJSON on stdout).')

@@ -9,7 +9,7 @@ import { runExport } from './run.ts';
 const args = process.argv.slice(2).flatMap((a, i, all) => (a === '-' && ['--dest', '-o', '--output'].includes(all[i - 1]) ? [] : a === '--dest' || a === '-o' || a === '--output' ? (all[i + 1] === '-' ? [`${a}=-`] : [a]) : [a]));
 const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v.map(String) : [String(v)]);
 
-await runCli('export-oci', async () => {
+void runCli('export-oci', async () => {
   const argv = await yargs(args)
     .scriptName('export-oci')
     .usage(

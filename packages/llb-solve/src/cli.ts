@@ -9,7 +9,7 @@ import { needsRootless, reexecRootless } from './rootless.ts';
 const many = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
 const list = (v: string[] | undefined) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
-await runCli('llb-solve', async () => {
+void runCli('llb-solve', async () => {
   const argv = await yargs(process.argv.slice(2))
     .scriptName('llb-solve')
     .usage('$0 [FILE|-]\n\nSolve a build graph (df-parse output) against the store; image records on stdout.')
