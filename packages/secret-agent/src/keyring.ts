@@ -2,24 +2,19 @@
 // private keys, speaking the agent protocol with ssh2's AgentProtocol. It lists
 // and signs; every other request (add, remove, lock...) gets SSH_AGENT_FAILURE.
 import type { Duplex } from 'node:stream';
-import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
+import type { AgentRequest as Req, Ssh2 } from './ssh2.ts';
 import type { AgentBackend } from './types.ts';
-
-type Req = object;
-type Proto = Duplex & {
-  getIdentitiesReply(req: Req, keys: ParsedKey[]): boolean;
-  signReply(req: Req, sig: Buffer): boolean;
-  failureReply(req: Req): boolean;
-};
-const AgentProtocol = (ssh2 as unknown as { AgentProtocol: new (isClient: boolean) => Proto }).AgentProtocol;
 
 export class Keyring implements AgentBackend {
   private keys: ParsedKey[];
   private files: string[];
-  constructor(keys: ParsedKey[], files: string[]) {
+  private AgentProtocol: Ssh2['AgentProtocol'];
+  /** `ssh2` from loadSsh2(): the keys came from it, so it is loaded already */
+  constructor(keys: ParsedKey[], files: string[], ssh2: Ssh2) {
     this.keys = keys;
     this.files = files;
+    this.AgentProtocol = ssh2.AgentProtocol;
   }
 
   describe(): string {
@@ -27,7 +22,7 @@ export class Keyring implements AgentBackend {
   }
 
   serve(conn: Duplex, pre?: Buffer): void {
-    const proto = new AgentProtocol(false);
+    const proto = new this.AgentProtocol(false);
     proto.on('identities', (req: Req) => proto.getIdentitiesReply(req, this.keys));
     proto.on('sign', (req: Req, pub: ParsedKey, data: Buffer, flags: { hash?: string }) => {
       const blob = pub.getPublicSSH();

@@ -4,12 +4,12 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
 import { NotFoundError, UsageError } from '@pipekit/wire';
 import { ReadOnlyAgentProxy } from './agent-proxy.ts';
 import { Keyring } from './keyring.ts';
 import { ID_PATTERN, reason } from './secret-spec.ts';
+import { loadSsh2, type Ssh2 } from './ssh2.ts';
 import type { AgentBackend } from './types.ts';
 
 export type SshSpec = { id: string; paths: string[] };
@@ -27,11 +27,9 @@ export function parseSshSpec(spec: string): SshSpec {
   return { id, paths: paths.map((p) => (p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p)) };
 }
 
-const parseKey = (ssh2 as unknown as { utils: { parseKey(data: Buffer): ParsedKey | ParsedKey[] | Error } }).utils.parseKey;
-
-async function loadKey(spec: SshSpec, file: string, data: Buffer): Promise<ParsedKey> {
+function loadKey(ssh2: Ssh2, spec: SshSpec, file: string, data: Buffer): ParsedKey {
   const where = `--ssh ${spec.id}=${file}`;
-  const parsed = parseKey(data);
+  const parsed = ssh2.utils.parseKey(data);
   if (parsed instanceof Error) {
     if (/encrypted|passphrase/i.test(parsed.message)) {
       throw new UsageError(`${where}: the key is protected by a passphrase, and only passphrase-less keys can be loaded; ` +
@@ -67,12 +65,13 @@ export async function loadSshAgent(spec: SshSpec, env: Record<string, string | u
     if (paths.length > 1) throw new UsageError(`--ssh ${spec.id}: a socket cannot be combined with other sockets or key files`);
     return new ReadOnlyAgentProxy(paths[0]);
   }
+  const ssh2 = loadSsh2();
   const keys: ParsedKey[] = [];
   for (const p of paths) {
     const data = await fs.readFile(p).catch((err: NodeJS.ErrnoException) => {
       throw new NotFoundError(`--ssh ${spec.id}=${p}: cannot read ${p}: ${reason(err)}`, { cause: err });
     });
-    keys.push(await loadKey(spec, p, data));
+    keys.push(loadKey(ssh2, spec, p, data));
   }
-  return new Keyring(keys, paths);
+  return new Keyring(keys, paths, ssh2);
 }
