@@ -8,6 +8,7 @@
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { lazyDefault } from './lazy-default.ts';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const TOOLS = ['df-parse', 'llb-solve', 'export-oci', 'cas-store'];
@@ -32,6 +33,7 @@ for (const tool of TOOLS) {
     // the sources find files beside themselves through import.meta.url
     define: { 'import.meta.url': '__pipekitModuleUrl' },
     banner: { js: "var __pipekitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [lazyDefault(['string-width'])],
     metafile: true,
     logLevel: 'warning',
   });
