@@ -1,7 +1,7 @@
 // llb-solve [FILE|-]: build graph in, solved image records out, progress on stderr.
 import process from 'node:process';
 import yargs from 'yargs';
-import { openInput, runCli, writeStdout, UsageError } from '@pipekit/wire';
+import { closeStdout, openInput, runCli, writeStdout, UsageError } from '@pipekit/wire';
 import { runSolve } from './run.ts';
 import { needsRootless, reexecRootless } from './rootless.ts';
 
@@ -57,6 +57,7 @@ void runCli('llb-solve', async () => {
     registryCAs: many(argv['registry-ca']),
     gcConfig: argv['gc-config'],
     writeOut: writeStdout,
+    closeOut: closeStdout,
     writeErr: (s) => process.stderr.write(s),
     stderrIsTty: Boolean(process.stderr.isTTY),
   });

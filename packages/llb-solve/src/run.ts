@@ -35,6 +35,8 @@ export type SolveCommand = {
   /** --gc-config: buildkitd.toml-style GC policy run after the build */
   gcConfig?: string;
   writeOut: (s: string) => Promise<void>;
+  /** after the records: give the reader end of input before store bookkeeping and GC */
+  closeOut?: () => Promise<void>;
   writeErr: (s: string) => void;
   stderrIsTty: boolean;
 };
@@ -109,6 +111,7 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, session: SessionProvi
     });
     await cache.finish(images);
     for (const img of images) await cmd.writeOut(toNdjsonLine(img));
+    await cmd.closeOut?.();
     ok = true;
     return images;
   } finally {

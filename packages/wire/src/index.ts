@@ -9,3 +9,4 @@ export * from './cli.ts';
 export * from './spawn.ts';
 export * from './runtime.ts';
 export * from './limit.ts';
+export * from './stdout-eof.ts';

@@ -1,0 +1,26 @@
+// A tool whose output is complete before its work is (llb-solve's records come
+// before its store bookkeeping and GC) closes stdout then, so the next tool of
+// the pipe sees end of input and starts at once instead of when this process
+// exits.
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import process from 'node:process';
+import { isDeno } from './cli.ts';
+
+/** Flush stdout and give its reader end of input; a no-op on a terminal or file, and under Deno. */
+export async function closeStdout(): Promise<void> {
+  if (isDeno || process.stdout.isTTY) return;
+  const st = fstatSync(1);
+  if (st.isSocket()) {
+    // a socket (Node's child_process pipes) shuts down its writing side on end()
+    await new Promise<void>((resolve) => process.stdout.end(() => resolve()));
+  } else if (st.isFIFO()) {
+    // end() cannot close a pipe (Node keeps fd 1 open), so do what `exec
+    // 1>/dev/null` does: writes already returned are in the pipe (Node writes
+    // pipes synchronously on Linux and macOS), and any later ones go nowhere
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    closeSync(1);
+    const fd = openSync('/dev/null', 'w');
+    // normally the lowest free descriptor, 1, is the one handed back
+    if (fd !== 1) closeSync(fd);
+  }
+}
