@@ -52,6 +52,11 @@ export class CompressPool {
     });
   }
 
+  /** Start the threads now rather than on the first job (no-op when running inline or already started). */
+  warm(): void {
+    if (this.threads > 0 && !this.failed && !this.workers.length) this.start();
+  }
+
   async close(): Promise<void> {
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((w) => w.close()));

@@ -42,21 +42,29 @@ export type ExportCommand = {
 /** What the CLI prints on stdout when nothing went there: the image digest, else the tarball's sha256. */
 export type RunResult = { images: ExportResult[]; stdoutLine: string };
 
+/** Milliseconds of waiting for the records after which the compression threads are started. */
+const WARM_AFTER_MS = 500;
+
 export async function runExport(cmd: ExportCommand): Promise<RunResult> {
   const specs = outputSpecs(cmd);
   const toStdout = specs.filter((s) => s.dest === '-');
   if (toStdout.length > 1) throw new UsageError('only one output can go to stdout (dest=-)');
   for (const s of specs) if (s.tar && s.type !== 'local' && s.type !== 'image') await checkDest(s.dest, cmd.stdout);
-  const images = await readImages(cmd.input);
-  // the store llb-solve used is named in its records; an explicit --store wins
-  const storeDir = cmd.store ? resolveStoreDir(cmd.store) : images[0].store ? path.resolve(images[0].store) : resolveStoreDir();
-  await checkStores(images, storeDir);
-  const progress = cmd.progress ?? (() => {});
-  const ctx: ExportContext = { storeDir, blobs: new BlobStore(storeDir), pool: new CompressPool({ threads: cmd.threads }), epoch: readEpoch(), progress, layers: new Map() };
+  const pool = new CompressPool({ threads: cmd.threads });
   const pending: Pending[] = [];
   const results: ExportResult[] = [];
   let tarDigest = '';
   try {
+    // input still pending after a while means the build upstream is running:
+    // start the compression threads meanwhile instead of after it
+    const compresses = specs.some((s) => s.type !== 'local' && s.type !== 'tar' && s.compression !== 'uncompressed');
+    const warm = setTimeout(() => compresses && pool.warm(), WARM_AFTER_MS);
+    const images = await readImages(cmd.input).finally(() => clearTimeout(warm));
+    // the store llb-solve used is named in its records; an explicit --store wins
+    const storeDir = cmd.store ? resolveStoreDir(cmd.store) : images[0].store ? path.resolve(images[0].store) : resolveStoreDir();
+    await checkStores(images, storeDir);
+    const progress = cmd.progress ?? (() => {});
+    const ctx: ExportContext = { storeDir, blobs: new BlobStore(storeDir), pool, epoch: readEpoch(), progress, layers: new Map() };
     for (const spec of specs) {
       progress(VERTEX[spec.type === 'image' && spec.push ? 'push' : spec.type]);
       if (spec.type === 'local' || spec.type === 'tar') {
@@ -73,7 +81,7 @@ export async function runExport(cmd: ExportCommand): Promise<RunResult> {
     for (const p of pending) await p.abort().catch(() => {});
     throw err;
   } finally {
-    await ctx.pool.close();
+    await pool.close();
   }
   await writeMetadataFiles(results, cmd);
   const line = toStdout.length ? '' : results.length ? results[results.length - 1].digest : tarDigest;
