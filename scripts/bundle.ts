@@ -8,6 +8,7 @@
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { depModuleUrl } from './dep-module-url.ts';
 import { lazyDefault } from './lazy-default.ts';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -30,10 +31,10 @@ for (const tool of TOOLS) {
     format: 'cjs',
     target: 'node20',
     external: EXTERNAL,
-    // the sources find files beside themselves through import.meta.url
+    // the workspace sources find files beside the bundle through import.meta.url
     define: { 'import.meta.url': '__pipekitModuleUrl' },
     banner: { js: "var __pipekitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [lazyDefault(['string-width'])],
+    plugins: [lazyDefault(['string-width']), depModuleUrl()],
     metafile: true,
     logLevel: 'warning',
   });
