@@ -6,6 +6,7 @@ import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync, t
 import path from 'node:path';
 import { NotFoundError } from '@pipekit/wire';
 import type { DigestIndex } from './digest-index.ts';
+import { contextReads } from './read-cache.ts';
 import { ignoredIn } from './copy-filter.ts';
 import { expandGlob, hasMeta } from './glob.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
@@ -74,7 +75,12 @@ async function fileDigest(abs: string, st: Stats, w: Walk): Promise<string> {
   const key = index ? path.relative(w.root, abs) : '';
   const known = index?.get(key, st);
   if (known) return known;
-  const digest = st.size < SMALL ? createHash('sha256').update(readFileSync(abs)).digest('hex') : await largeFileDigest(abs);
+  let digest: string;
+  if (st.size < SMALL) {
+    const data = readFileSync(abs);
+    digest = createHash('sha256').update(data).digest('hex');
+    if (index) contextReads.keep(abs, st, data);
+  } else digest = await largeFileDigest(abs);
   index?.set(key, st, digest, w.readAt);
   return digest;
 }

@@ -14,6 +14,7 @@ import { resolveInContext, resolveInRoot } from './resolve.ts';
 import { applyModeStr } from './mode.ts';
 import { checkRequired, ignoredIn, makeFilter, selectEntries } from './copy-filter.ts';
 import { archiveKind, extractArchive } from './unpack.ts';
+import { contextReads } from './read-cache.ts';
 
 export type Owner = { uid: number; gid: number } | null;
 export type CopyContext = {
@@ -86,7 +87,11 @@ async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx
 
 const SMALL = 1024 * 1024;
 
-const isSelf = (uid: number, gid: number) => uid === process.geteuid?.() && gid === process.getegid?.();
+// fixed for the process: asked once, not twice per file
+const EUID = process.geteuid?.();
+const EGID = process.getegid?.();
+const UMASK = process.umask();
+const isSelf = (uid: number, gid: number) => uid === EUID && gid === EGID;
 
 function ownerOf(st: Stats, ctx: CopyContext): [number, number] {
   if (ctx.owner) return [ctx.owner.uid, ctx.owner.gid];
@@ -106,15 +111,16 @@ function modeOf(st: Stats, a: CopyAction): number {
  * existed, and a symlink put there meanwhile is not followed.
  */
 function writeSmallFile(src: string, st: Stats, dst: string, a: CopyAction, ctx: CopyContext, ours: boolean): void {
-  const data = readFileSync(src);
+  const data = (ctx.fromLocal ? contextReads.take(src, st) : undefined) ?? readFileSync(src);
   const mode = modeOf(st, a);
-  const fd = openSync(dst, 'wx', 0o600);
+  const fd = openSync(dst, 'wx', mode & 0o777);
   try {
     writeSync(fd, data);
     const [uid, gid] = ownerOf(st, ctx);
-    if (!(ours && isSelf(uid, gid))) fchownSync(fd, uid, gid);
-    // after chown, which clears set-id bits; the umask never applies
-    fchmodSync(fd, mode);
+    const chowned = !(ours && isSelf(uid, gid));
+    if (chowned) fchownSync(fd, uid, gid);
+    // open applied the umask; chown clears set-id bits
+    if (chowned || (mode & ~0o777) !== 0 || (mode & UMASK) !== 0) fchmodSync(fd, mode);
     const t = a.timestamp >= 0 ? new Date(a.timestamp * 1000) : st.mtime;
     futimesSync(fd, t, t);
   } finally {

@@ -1,0 +1,33 @@
+// Small context files read while hashing, kept for the copy that usually
+// follows in the same process: a cold COPY of many small files then opens each
+// one once, not twice. Bounded; an entry is used once and only while the file
+// is unchanged (size, mtime, ctime, inode).
+import type { Stats } from 'node:fs';
+
+type Kept = { size: number; mtimeMs: number; ctimeMs: number; ino: number; data: Buffer };
+
+const MAX_BYTES = 64 * 1024 * 1024;
+
+export class ReadCache {
+  private kept = new Map<string, Kept>();
+  private bytes = 0;
+
+  keep(abs: string, st: Stats, data: Buffer): void {
+    if (this.kept.has(abs) || this.bytes + data.length > MAX_BYTES) return;
+    this.kept.set(abs, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, data });
+    this.bytes += data.length;
+  }
+
+  /** The bytes read earlier if the file is unchanged since; the entry is dropped either way. */
+  take(abs: string, st: Stats): Buffer | undefined {
+    const k = this.kept.get(abs);
+    if (!k) return undefined;
+    this.kept.delete(abs);
+    this.bytes -= k.data.length;
+    const same = k.size === st.size && k.mtimeMs === st.mtimeMs && k.ctimeMs === st.ctimeMs && k.ino === st.ino && k.data.length === st.size;
+    return same ? k.data : undefined;
+  }
+}
+
+/** The one cache of context reads in this process. */
+export const contextReads = new ReadCache();
