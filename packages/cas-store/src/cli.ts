@@ -1,7 +1,7 @@
 // cas-store: the content-addressed store every tool shares.
 import process from 'node:process';
 import yargs from 'yargs';
-import { openInput, runCli, UsageError, writeStdout } from '@pipekit/wire';
+import { openInput, runCli, UsageError, writeStdout, VERSION } from '@pipekit/wire';
 import { catCommand, pullCommand, putCommand, storeInfo } from './commands.ts';
 import { duCommand, fsckCommand, gcCommand, pruneCommand } from './commands-gc.ts';
 import { confirm } from './confirm.ts';
@@ -14,6 +14,7 @@ void runCli('cas-store', async () => {
   let exit = 0;
   await yargs(process.argv.slice(2))
     .scriptName('cas-store')
+    .version(VERSION)
     .usage('$0 <command> [--store DIR]')
     .option('store', { type: 'string', global: true, describe: 'store directory (default: $CAS_STORE_DIR, else XDG data dir)' })
     .command('info', 'show where the store is and what it holds (JSON)', {}, async (a) => {

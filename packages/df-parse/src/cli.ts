@@ -1,7 +1,7 @@
 // df-parse [FILE|-]: Dockerfile in, build graph (NDJSON) out.
 import process from 'node:process';
 import yargs from 'yargs';
-import { runCli, UsageError, writeStdout } from '@pipekit/wire';
+import { runCli, UsageError, writeStdout, VERSION } from '@pipekit/wire';
 import { runParse } from './run.ts';
 
 async function readStdin(): Promise<string> {
@@ -16,6 +16,7 @@ async function readStdin(): Promise<string> {
 void runCli('df-parse', async () => {
   const argv = await yargs(process.argv.slice(2))
     .scriptName('df-parse')
+    .version(VERSION)
     .usage('$0 [FILE|-]\n\nConvert a Dockerfile into a build graph (NDJSON on stdout).')
     .option('context', { type: 'string', describe: 'build context directory (default: current directory)' })
     .option('target', { type: 'string', describe: 'stage to build (default: the last)' })

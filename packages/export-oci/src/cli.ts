@@ -2,7 +2,7 @@
 // tarballs or layout directories, a registry push, or the plain filesystem out.
 import process from 'node:process';
 import yargs from 'yargs';
-import { openInput, runCli, UsageError, writeStdout } from '@pipekit/wire';
+import { openInput, runCli, UsageError, writeStdout, VERSION } from '@pipekit/wire';
 import { runExport } from './run.ts';
 
 // yargs reads a lone `-` as a positional argument, so `--dest -` / `-o -` are joined first
@@ -12,6 +12,7 @@ const list = (v: unknown): string[] | undefined => (v === undefined ? undefined 
 void runCli('export-oci', async () => {
   const argv = await yargs(args)
     .scriptName('export-oci')
+    .version(VERSION)
     .usage(
       '$0 [FILE|-] -o type=oci,dest=out.tar [-o ...]\n$0 [FILE|-] --dest out.tar [--type oci|docker|tar|local] [--name REF]\n\n' +
         'Export llb-solve image records: OCI/docker tarballs or layout directories, a registry push, or the\n' +

@@ -1,7 +1,7 @@
 // llb-solve [FILE|-]: build graph in, solved image records out, progress on stderr.
 import process from 'node:process';
 import yargs from 'yargs';
-import { closeStdout, openInput, runCli, writeStdout, UsageError } from '@pipekit/wire';
+import { closeStdout, openInput, runCli, writeStdout, UsageError, VERSION } from '@pipekit/wire';
 import { runSolve } from './run.ts';
 import { needsRootless, reexecRootless } from './rootless.ts';
 
@@ -12,6 +12,7 @@ const list = (v: string[] | undefined) => (v ?? []).flatMap((s) => s.split(','))
 void runCli('llb-solve', async () => {
   const argv = await yargs(process.argv.slice(2))
     .scriptName('llb-solve')
+    .version(VERSION)
     .usage('$0 [FILE|-]\n\nSolve a build graph (df-parse output) against the store; image records on stdout.')
     .option('store', { type: 'string', describe: 'store directory (default: $CAS_STORE_DIR, else XDG data dir)' })
     .option('progress', { type: 'string', describe: 'auto|tty|plain|rawjson|quiet (default: $BUILDKIT_PROGRESS or auto)' })

@@ -1,7 +1,7 @@
 // secret-agent serve|ls: hold build secrets and SSH agents for llb-solve --session.
 import process from 'node:process';
 import yargs from 'yargs';
-import { runCli, UsageError, writeStdout } from '@pipekit/wire';
+import { runCli, UsageError, writeStdout, VERSION } from '@pipekit/wire';
 import { openRemoteSession } from './client.ts';
 import { runServe } from './serve.ts';
 
@@ -11,6 +11,7 @@ await runCli('secret-agent', async () => {
   process.stderr.on('error', () => undefined); // a detached server outlives the terminal
   const argv = await yargs(process.argv.slice(2))
     .scriptName('secret-agent')
+    .version(VERSION)
     .usage('$0 serve [--secret S]... [--ssh S]... [--detach] [--format json|sh]\n$0 ls [--session SOCKET]\n\n' +
       'Serve build secrets and SSH agents to llb-solve --session over a private Unix socket.')
     .command('serve', 'serve a session until SIGINT/SIGTERM; prints {socket, token, pid}', (y) => y

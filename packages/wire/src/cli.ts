@@ -4,6 +4,9 @@ import { createReadStream } from 'node:fs';
 import process from 'node:process';
 import { PipekitError, UsageError } from './errors.ts';
 
+/** The workspace's version (every package.json says the same), for --version. */
+export const VERSION = '0.1.0';
+
 export const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
 
 /** `deno task x` runs in the folder of deno.json; the user's folder is in INIT_CWD. */
