@@ -116,4 +116,20 @@ test('touching a file keeps the cache; changing one file re-runs only what reads
   assert.match(miss?.reason ?? '', /\/b\.txt \(changed\)/);
 });
 
+test('files a COPY --exclude leaves out do not enter its cache key', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext('FROM bb\nCOPY --exclude=*.md --exclude=docs . /app\nRUN ls -R /app > /list', {
+    'main.c': 'int main;\n', 'README.md': 'readme\n', 'docs/guide.txt': 'guide\n',
+  });
+  const first = await build(ctx, store);
+  assert.is(first.code, 0, first.err);
+  await fs.writeFile(path.join(ctx, 'README.md'), 'new readme\n');
+  await fs.writeFile(path.join(ctx, 'docs', 'guide.txt'), 'new guide\n');
+  const excludedOnly = await build(ctx, store);
+  assert.equal(executedSteps(excludedOnly.err), [], 'changing excluded files keeps the cache');
+  await fs.writeFile(path.join(ctx, 'main.c'), 'int main2;\n');
+  const changed = await build(ctx, store);
+  assert.equal(executedSteps(changed.err).length, 2, changed.err);
+});
+
 test.run();

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
 import { contentHash, type HashOptions } from './fs/contenthash.ts';
+import { PatternMatcher } from './fs/dockerignore.ts';
 import type { LayersRef } from './refs.ts';
 import { withView } from './view.ts';
 
@@ -15,10 +16,12 @@ type Memo = { hash: string; records?: [string, string][] };
 const MAX_RECORDS = 1000;
 
 export async function layersContentHash(
-  store: Store, ref: LayersRef, src: string, opts: Pick<HashOptions, 'followSymlink' | 'allowWildcard'>, collect?: Map<string, string>,
+  store: Store, ref: LayersRef, src: string, opts: Pick<HashOptions, 'followSymlink' | 'allowWildcard'> & { excludePatterns?: string[] },
+  collect?: Map<string, string>,
 ): Promise<string> {
+  const exclude = opts.excludePatterns ?? [];
   const id = createHash('sha256')
-    .update(JSON.stringify({ v: 1, layers: ref.layers.map((l) => l.diffID), src, follow: opts.followSymlink ?? true, wild: opts.allowWildcard ?? false }))
+    .update(JSON.stringify({ v: 1, layers: ref.layers.map((l) => l.diffID), src, follow: opts.followSymlink ?? true, wild: opts.allowWildcard ?? false, exclude }))
     .digest('hex');
   const file = path.join(store.dir, 'contenthash', `${id}.json`);
   const memo = await readJsonMaybe<Memo>(file);
@@ -27,7 +30,8 @@ export async function layersContentHash(
     return memo.hash;
   }
   const records = new Map<string, string>();
-  const hash = await withView(store, ref, (root) => contentHash(root, src, { ...opts, collect: records }));
+  const hashOpts: HashOptions = { followSymlink: opts.followSymlink, allowWildcard: opts.allowWildcard, exclude: exclude.length ? new PatternMatcher(exclude) : undefined };
+  const hash = await withView(store, ref, (root) => contentHash(root, src, { ...hashOpts, collect: records }));
   for (const [p, r] of records) collect?.set(p, r);
   const kept = records.size <= MAX_RECORDS ? [...records] : undefined;
   await writeJsonAtomic(file, { hash, records: kept } satisfies Memo).catch(() => undefined);

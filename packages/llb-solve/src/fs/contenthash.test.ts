@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NotFoundError } from '@pipekit/wire';
 import { contentHash, recordHash } from './contenthash.ts';
+import { PatternMatcher } from './dockerignore.ts';
 
 const made: string[] = [];
 async function tree(): Promise<string> {
@@ -204,6 +205,23 @@ test('collect records one entry hash per path', async () => {
   await contentHash(root, '/src', { collect: again });
   const differing = [...seen.keys()].filter((k) => recordHash(seen.get(k)!) !== recordHash(again.get(k)!));
   assert.equal(differing, ['/src/main.go'], 'only the changed entry differs');
+});
+
+test('--exclude patterns: excluded entries below the source are not read; re-includes still are', async () => {
+  const root = await tree();
+  const ex = (patterns: string[]) => ({ exclude: new PatternMatcher(patterns) });
+  const base = await contentHash(root, '/src', ex(['*.sh', 'sub']));
+  await fs.writeFile(path.join(root, 'src', 'run.sh'), 'changed');
+  await fs.writeFile(path.join(root, 'src', 'sub', 'util.go'), 'changed');
+  assert.is(await contentHash(root, '/src', ex(['*.sh', 'sub'])), base, 'excluded file and dir');
+  await fs.writeFile(path.join(root, 'src', 'main.go'), 'changed');
+  assert.is.not(await contentHash(root, '/src', ex(['*.sh', 'sub'])), base, 'a kept file');
+  // a re-included file inside an excluded dir counts
+  const re = await contentHash(root, '/src', ex(['sub', '!sub/util.go']));
+  await fs.writeFile(path.join(root, 'src', 'sub', 'util.go'), 'again');
+  assert.is.not(await contentHash(root, '/src', ex(['sub', '!sub/util.go'])), re);
+  // the source itself is never excluded
+  assert.match(await contentHash(root, '/src/run.sh', ex(['*'])), /^sha256:/);
 });
 
 test.run();

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { NotFoundError } from '@pipekit/wire';
 import type { DigestIndex } from './digest-index.ts';
 import { contextReads } from './read-cache.ts';
+import type { PatternMatcher } from './dockerignore.ts';
 import { ignoredIn } from './copy-filter.ts';
 import { expandGlob, hasMeta } from './glob.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
@@ -23,6 +24,8 @@ export type HashOptions = {
   collect?: Map<string, string>;
   /** entries left out (a local source's .dockerignore), by root-relative path */
   skip?: (rel: string) => boolean;
+  /** a copy's --exclude patterns, matched below each source path: excluded entries are not read */
+  exclude?: PatternMatcher;
   /** remembered digests of unchanged files (a local context's index; root is its dir) */
   index?: DigestIndex;
 };
@@ -44,7 +47,7 @@ function lstatMaybe(abs: string): Stats | undefined {
   }
 }
 
-type Walk = { h: Hash; opts: HashOptions; root: string; readAt: number; visited: number };
+type Walk = { h: Hash; opts: HashOptions; root: string; readAt: number; visited: number; /** the source path being hashed */ base: string };
 
 /**
  * Hash the records of a tree into w.h, in order. Filesystem calls are
@@ -55,6 +58,14 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
   const { opts } = w;
   const st = lstatMaybe(abs);
   if (!st) throw new NotFoundError(`${JSON.stringify(rel)}: not found`);
+  // --exclude patterns match below the copied source; an excluded dir is still
+  // walked when re-include patterns could bring files back (its own record is left out)
+  const sub = rel === w.base ? '' : rel.slice(w.base.length).replace(/^\/+/, '');
+  if (sub !== '' && opts.exclude?.matches(sub)) {
+    if (!st.isDirectory() || !opts.exclude.hasExclusions) return;
+    for (const n of readdirSync(abs).sort()) await hashTree(path.join(abs, n), `${rel}/${n}`, w);
+    return;
+  }
   const owner = opts.ignoreOwner ? '0:0' : `${st.uid}:${st.gid}`;
   const mode = (st.mode & 0o7777).toString(8);
   let record: string;
@@ -106,7 +117,7 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
   }
   for (const p of paths) {
     const abs = opts.context ? await resolveInContext(root, p, opts.followSymlink ?? true) : await resolveInRoot(root, p, opts.followSymlink ?? true);
-    await hashTree(abs, p, { h, opts, root, readAt: Date.now(), visited: 0 });
+    await hashTree(abs, p, { h, opts, root, readAt: Date.now(), visited: 0, base: p });
   }
   await opts.index?.save();
   return `sha256:${h.digest('hex')}`;

@@ -9,6 +9,7 @@ import { EMPTY, type Ref } from '../refs.ts';
 import { mountWritable, withView } from '../view.ts';
 import { contentHash } from '../fs/contenthash.ts';
 import { DigestIndex } from '../fs/digest-index.ts';
+import { PatternMatcher } from '../fs/dockerignore.ts';
 import { layersContentHash } from '../layers-hash.ts';
 import { copyAction, type Owner } from '../fs/copy.ts';
 import { resolveInRoot } from '../fs/resolve.ts';
@@ -95,10 +96,12 @@ export const fileHandler: OpHandler = {
         const c = a.copy;
         const ref = v.inputs[a.secondaryInput];
         const opts = { followSymlink: c.followSymlink, allowWildcard: c.allowWildcard };
+        // what --exclude leaves out is not read, so changing it keeps the cache
         const hash = async () => {
-          if (ref.kind === 'layers') return layersContentHash(ctx.store, ref, c.src, opts, files);
+          if (ref.kind === 'layers') return layersContentHash(ctx.store, ref, c.src, { ...opts, excludePatterns: c.excludePatterns }, files);
           const index = await DigestIndex.open(ctx.store, ref.dir);
-          return contentHash(ref.dir, c.src, { ...opts, ignoreOwner: true, context: true, collect: files, index });
+          const exclude = c.excludePatterns.length ? new PatternMatcher(c.excludePatterns) : undefined;
+          return contentHash(ref.dir, c.src, { ...opts, ignoreOwner: true, context: true, collect: files, index, exclude });
         };
         content.push(
           await hash().catch((err) => {
