@@ -61,7 +61,7 @@ export function dispatchArg(conv: Conv, st: StageState, n: Node, history: (text:
     if (conv.opts.buildArgs.has(key)) {
       value = conv.opts.buildArgs.get(key);
       conv.usedArgs.add(key);
-    } else if (raw !== undefined) value = conv.expand(raw, (k) => getEnv(st.env, k), n);
+    } else if (raw !== undefined) value = conv.expand(raw, (k) => getEnv(st.env, k), n, st);
     else value = conv.globalArgs.get(key);
     if (value !== undefined && !NON_ENV.has(key)) st.env = setEnv(st.env, key, value);
     st.args.push({ key, value });

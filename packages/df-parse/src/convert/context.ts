@@ -10,6 +10,7 @@ import type { GraphBuilder } from './graph.ts';
 import type { Linter } from './lint.ts';
 import type { Stage } from './stages.ts';
 import type { StageState } from './state.ts';
+import { undefinedVarMessages } from './undefined-var.ts';
 
 /** A base image pinned to a manifest: `identifier` is the source op's, `pinned` its display ref. */
 export type ResolvedImage = { pinned: string; identifier: string; config: ImageConfig };
@@ -123,17 +124,21 @@ export class Conv {
     return this.local('context', this.opts.contextDir, this.opts.excludePatterns);
   }
 
-  /** Expand $VARS in `word`, quotes removed. */
-  expand(word: string, env: (k: string) => string | undefined, n: Node): string {
+  /** Expand $VARS in `word`, quotes removed; with the stage given, names it does not define are linted (UndefinedVar). */
+  expand(word: string, env: (k: string) => string | undefined, n: Node, st?: StageState): string {
     try {
-      return this.lex.processWord(word, env);
+      if (!st) return this.lex.processWord(word, env);
+      const r = this.lex.processWordWithMatches(word, env);
+      for (const msg of undefinedVarMessages(r.unmatched, st)) this.shared.lint.warn('UndefinedVar', msg, n.startLine);
+      return r.result;
     } catch (err) {
       return this.fail(n, (err as Error).message, { cause: err });
     }
   }
 
-  /** Expand and split into words (EXPOSE, shell-like lists). */
-  expandWords(word: string, env: (k: string) => string | undefined, n: Node): string[] {
+  /** Expand and split into words (EXPOSE, shell-like lists); linted as expand() is. */
+  expandWords(word: string, env: (k: string) => string | undefined, n: Node, st?: StageState): string[] {
+    if (st) this.expand(word, env, n, st);
     try {
       return this.lex.processWords(word, env);
     } catch (err) {

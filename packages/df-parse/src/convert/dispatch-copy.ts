@@ -24,7 +24,7 @@ export async function dispatchCopy(conv: Conv, st: StageState, n: Node, namer: S
   const cmd = isAdd ? 'ADD' : 'COPY';
   const flags = checkFlags(n.value, n.flags, isAdd ? ADD_FLAGS : COPY_FLAGS, conv.failer(n));
   const env = (k: string) => getEnv(st.env, k);
-  const x = (w: string) => conv.expand(w, env, n);
+  const x = (w: string) => conv.expand(w, env, n, st);
   const raw = n.next.map((w) => w.value);
   if (raw.length < 2) conv.fail(n, `${cmd} requires at least two arguments, but only one was provided. Destination could not be determined`, { hint: `write ${cmd} <src>... <dest>` });
   if (!n.json && parseHeredoc(raw[raw.length - 1])) conv.fail(n, `${cmd} cannot accept a heredoc as a destination`);

@@ -21,7 +21,7 @@ export function history(conv: Conv, st: StageState, createdBy: string, layer = f
 function pairs(conv: Conv, st: StageState, n: Node): [string, string][] {
   const env = (k: string) => getEnv(st.env, k);
   const out: [string, string][] = [];
-  for (let i = 0; i + 1 < n.next.length; i += 3) out.push([conv.expand(n.next[i].value, env, n), conv.expand(n.next[i + 1].value, env, n)]);
+  for (let i = 0; i + 1 < n.next.length; i += 3) out.push([conv.expand(n.next[i].value, env, n, st), conv.expand(n.next[i + 1].value, env, n, st)]);
   if (out.length === 0) conv.fail(n, `${n.value.toUpperCase()} requires at least one argument`, { hint: `write ${n.value.toUpperCase()} key=value` });
   for (const [k] of out) if (k === '') conv.fail(n, `${n.value.toUpperCase()} names cannot be empty`);
   return out;
@@ -79,7 +79,7 @@ export function dispatchMeta(conv: Conv, st: StageState, n: Node, namer: StepNam
     case 'arg':
       return dispatchArg(conv, st, n, (text) => history(conv, st, text));
     case 'workdir': {
-      const raw = conv.expand(single(conv, n, 'WORKDIR'), env, n);
+      const raw = conv.expand(single(conv, n, 'WORKDIR'), env, n, st);
       if (raw === '') conv.fail(n, 'WORKDIR cannot be empty');
       const dir = path.posix.normalize(raw.startsWith('/') ? raw : path.posix.join('/', st.cwd, raw)).replace(/(.)\/$/, '$1');
       st.cwd = dir;
@@ -98,7 +98,7 @@ export function dispatchMeta(conv: Conv, st: StageState, n: Node, namer: StepNam
       return history(conv, st, `WORKDIR ${dir}`, true);
     }
     case 'user': {
-      st.user = conv.expand(single(conv, n, 'USER'), env, n);
+      st.user = conv.expand(single(conv, n, 'USER'), env, n, st);
       c.User = st.user;
       return history(conv, st, `USER ${st.user}`);
     }
@@ -122,7 +122,7 @@ export function dispatchMeta(conv: Conv, st: StageState, n: Node, namer: StepNam
     case 'expose': {
       checkFlags('expose', n.flags, {}, conv.failer(n));
       if (n.next.length === 0) conv.fail(n, 'EXPOSE requires at least one argument');
-      const words = n.next.flatMap((w) => conv.expandWords(w.value, env, n));
+      const words = n.next.flatMap((w) => conv.expandWords(w.value, env, n, st));
       const ports = parsePorts(conv, n, words);
       c.ExposedPorts = { ...(c.ExposedPorts ?? {}) };
       for (const p of ports) c.ExposedPorts[p] = {};
@@ -139,7 +139,7 @@ export function dispatchMeta(conv: Conv, st: StageState, n: Node, namer: StepNam
     case 'volume': {
       checkFlags('volume', n.flags, {}, conv.failer(n));
       if (n.next.length === 0) conv.fail(n, 'VOLUME requires at least one argument');
-      const vols = n.next.map((w) => conv.expand(w.value, env, n));
+      const vols = n.next.map((w) => conv.expand(w.value, env, n, st));
       c.Volumes = { ...(c.Volumes ?? {}) };
       for (const v of vols) {
         if (v.trim() === '') conv.fail(n, 'VOLUME specified can not be an empty string');
@@ -148,7 +148,7 @@ export function dispatchMeta(conv: Conv, st: StageState, n: Node, namer: StepNam
       return history(conv, st, `VOLUME ${goList(vols)}`);
     }
     case 'stopsignal': {
-      const sig = conv.expand(single(conv, n, 'STOPSIGNAL'), env, n);
+      const sig = conv.expand(single(conv, n, 'STOPSIGNAL'), env, n, st);
       if (!validSignal(sig)) conv.fail(n, `Invalid signal: ${sig}`, { hint: 'use a signal name (SIGTERM, KILL) or number (9)' });
       c.StopSignal = sig;
       return history(conv, st, `STOPSIGNAL ${sig}`);
