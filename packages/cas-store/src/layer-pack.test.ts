@@ -9,6 +9,7 @@ import path from 'node:path';
 import tarStream from 'tar-stream';
 import { packLayer } from './layer-pack.ts';
 import { markOpaque } from './xattr.ts';
+import { dirBytes } from './disk-usage.ts';
 
 type Entry = {
   name: string; type: string; mode: number; uid: number; gid: number; size: number; mtime: number;
@@ -290,6 +291,29 @@ test('pack: long names, long link targets and large ids survive (pax), as GNU ta
   await fs.writeFile(file, tar);
   const listed = execFileSync('tar', ['--numeric-owner', '-tvf', file], { encoding: 'utf8' });
   for (const want of [`${longDir}/short`, longName, `far -> /${'t'.repeat(130)}`, 'ünï', '3000000/3000001']) assert.ok(listed.includes(want), `GNU tar lists ${want.slice(0, 40)}`);
+});
+
+test('pack: known contents stand in for a file only while its inode and size match', async () => {
+  const dir = await tempDir();
+  await fs.writeFile(path.join(dir, 'a.txt'), 'real');
+  await fs.writeFile(path.join(dir, 'b.txt'), 'real');
+  await fs.writeFile(path.join(dir, 'c.txt'), 'real');
+  const ino = async (f: string) => (await fs.lstat(path.join(dir, f))).ino;
+  const known = new Map([
+    ['a.txt', { ino: await ino('a.txt'), data: Buffer.from('KNWN') }], // used: proves no read happened
+    ['b.txt', { ino: (await ino('b.txt')) + 1, data: Buffer.from('KNWN') }], // another inode: read
+    ['c.txt', { ino: await ino('c.txt'), data: Buffer.from('longer') }], // another size: read
+  ]);
+  const got = new Map((await entries(await collect(packLayer(dir, { known })))).map((e) => [e.name, e.data]));
+  assert.equal([got.get('a.txt'), got.get('b.txt'), got.get('c.txt')], ['KNWN', 'real', 'real']);
+});
+
+test('pack: measures the tree as dirBytes does', async () => {
+  const dir = await tempDir();
+  await makeTree(dir);
+  const measured = { bytes: -1 };
+  await collect(packLayer(dir, { measured }));
+  assert.is(measured.bytes, await dirBytes(dir));
 });
 
 test('pack: a missing dir makes the stream fail', async () => {

@@ -35,7 +35,11 @@ export type PackOptions = {
   mtime?: Date;
   /** set when the stream ends: the tree's bytes as dirBytes counts them (so GC need not walk it again) */
   measured?: { bytes: number };
+  /** bytes the caller just wrote, by tree-relative path: used instead of reading the file again when its inode and size match */
+  known?: KnownFiles;
 };
+
+export type KnownFiles = Map<string, { ino: number; data: Buffer }>;
 
 const CHUNK = 1024 * 1024;
 
@@ -80,7 +84,8 @@ async function* tarChunks(dir: string, opts: PackOptions): AsyncGenerator<Buffer
       if (st.nlink > 1) inodes.set(`${st.dev}:${st.ino}`, rel);
       push(encodeHeader({ ...h, size: st.size }));
       if (st.size < CHUNK) {
-        const data = readFileSync(abs);
+        const k = opts.known?.get(rel);
+        const data = k && k.ino === st.ino && k.data.length === st.size ? k.data : readFileSync(abs);
         if (data.length !== st.size) throw new PipekitError(`cannot pack ${rel}: it changed size while being packed`);
         push(data);
       } else {

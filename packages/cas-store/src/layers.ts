@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { IntegrityError, PipekitError, type Descriptor } from '@pipekit/wire';
 import type { LayerEntry } from './layer-index.ts';
-import { packLayer } from './layer-pack.ts';
+import { packLayer, type KnownFiles } from './layer-pack.ts';
 import { unpackLayer } from './layer-unpack.ts';
 import { short } from './blobs.ts';
 import type { Store } from './store.ts';
@@ -26,13 +26,13 @@ const TAR_TYPES = new Set([MEDIA_LAYER_TAR, 'application/vnd.docker.image.rootfs
  * Runs under the store's GC lock: the same content may be a blob a prune has
  * just decided to delete, and a prune holds that lock from decision to deletion.
  */
-export function commitSnapshot(store: Store, tmpId: string): Promise<LayerEntry> {
-  return withStoreLock(store.dir, 'gc', () => commitUnlocked(store, tmpId));
+export function commitSnapshot(store: Store, tmpId: string, known?: KnownFiles): Promise<LayerEntry> {
+  return withStoreLock(store.dir, 'gc', () => commitUnlocked(store, tmpId, known));
 }
 
-async function commitUnlocked(store: Store, tmpId: string): Promise<LayerEntry> {
+async function commitUnlocked(store: Store, tmpId: string, known?: KnownFiles): Promise<LayerEntry> {
   const measured = { bytes: -1 };
-  const blob = await store.blobs.put(packLayer(store.snapshots.dir(tmpId), { measured }));
+  const blob = await store.blobs.put(packLayer(store.snapshots.dir(tmpId), { measured, known }));
   await markInUse(store, 'layer', [blob.digest]);
   const snapshot = await store.snapshots.commit(tmpId);
   // the size GC and du report, measured by the walk that just packed it

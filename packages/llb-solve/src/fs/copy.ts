@@ -2,7 +2,7 @@
 // directory contributes its contents, a destination ending in `/` is a directory,
 // and everything written stays inside the destination root.
 import {
-  chmodSync, closeSync, copyFileSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  chmodSync, closeSync, copyFileSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync,
   promises as fs, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import path from 'node:path';
@@ -15,11 +15,19 @@ import { applyModeStr } from './mode.ts';
 import { checkRequired, ignoredIn, makeFilter, selectEntries } from './copy-filter.ts';
 import { archiveKind, extractArchive } from './unpack.ts';
 import { contextReads } from './read-cache.ts';
+import type { WrittenFiles } from './written.ts';
 
 export type Owner = { uid: number; gid: number } | null;
 export type CopyContext = {
   /** the destination dir existed before: its own metadata stays */
-  keepTop?: boolean; owner: Owner; /** files from the build context belong to root */ fromLocal: boolean; exclude?: (rel: string) => boolean };
+  keepTop?: boolean;
+  owner: Owner;
+  /** files from the build context belong to root */
+  fromLocal: boolean;
+  exclude?: (rel: string) => boolean;
+  /** small files written, for the commit to pack from memory */
+  written?: WrittenFiles;
+};
 
 async function mkdirp(root: string, dirAbs: string, owner: Owner, mtime?: Date): Promise<void> {
   const rel = path.relative(root, dirAbs);
@@ -123,6 +131,7 @@ function writeSmallFile(src: string, st: Stats, dst: string, a: CopyAction, ctx:
     if (chowned || (mode & ~0o777) !== 0 || (mode & UMASK) !== 0) fchmodSync(fd, mode);
     const t = a.timestamp >= 0 ? new Date(a.timestamp * 1000) : st.mtime;
     futimesSync(fd, t, t);
+    ctx.written?.add(dst, fstatSync(fd).ino, data);
   } finally {
     closeSync(fd);
   }

@@ -9,6 +9,7 @@ import { EMPTY, type Ref } from '../refs.ts';
 import { mountWritable, withView } from '../view.ts';
 import { contentHash } from '../fs/contenthash.ts';
 import { DigestIndex } from '../fs/digest-index.ts';
+import { WrittenFiles } from '../fs/written.ts';
 import { PatternMatcher } from '../fs/dockerignore.ts';
 import { layersContentHash } from '../layers-hash.ts';
 import { copyAction, type Owner } from '../fs/copy.ts';
@@ -31,12 +32,12 @@ async function owner(root: string, o: ChownOpt | null): Promise<Owner> {
 
 const ts = (t: number) => (t >= 0 ? new Date(t * 1000) : undefined);
 
-async function applyAction(ctx: SolveContext, root: string, a: FileAction, v: Vertex): Promise<void> {
+async function applyAction(ctx: SolveContext, root: string, a: FileAction, v: Vertex, written?: WrittenFiles): Promise<void> {
   if (a.copy) {
     const c = a.copy;
     const src: Ref = a.secondaryInput >= 0 ? v.inputs[a.secondaryInput] : EMPTY;
     const own = await owner(root, c.owner);
-    await withView(ctx.store, src, (srcRoot) => copyAction(root, srcRoot, c, { owner: own, fromLocal: src.kind === 'dir' }));
+    await withView(ctx.store, src, (srcRoot) => copyAction(root, srcRoot, c, { owner: own, fromLocal: src.kind === 'dir', written }));
   } else if (a.mkdir) {
     const m = a.mkdir;
     const own = await owner(root, m.owner);
@@ -124,14 +125,16 @@ export const fileHandler: OpHandler = {
     const first = f.actions[0];
     const base = first.input >= 0 ? v.inputs[first.input] : EMPTY;
     const rw = await mountWritable(ctx.store, base);
+    // a lone copy's small files are packed from memory: no later action can have changed them
+    const written = f.actions.length === 1 && f.actions[0].copy ? new WrittenFiles(rw.root) : undefined;
     try {
-      for (const a of f.actions) await applyAction(ctx, rw.root, a, v);
+      for (const a of f.actions) await applyAction(ctx, rw.root, a, v, written);
     } catch (err) {
       await rw.abort();
       throw err;
     }
     const { tmpId } = await rw.finish();
-    const layer = await commitSnapshot(ctx.store, tmpId);
+    const layer = await commitSnapshot(ctx.store, tmpId, written?.files);
     const layers = base.kind === 'layers' ? base.layers : [];
     return [{ kind: 'layers', layers: [...layers, layer] }];
   },
