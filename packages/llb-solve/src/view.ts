@@ -29,6 +29,15 @@ export type RwMount = { root: string; finish: () => Promise<{ tmpId: string }>; 
 export async function mountWritable(store: Store, ref: Ref): Promise<RwMount> {
   if (ref.kind === 'dir') throw new PipekitError('a local directory cannot be the root of a step');
   const upper = await store.snapshots.prepare();
+  if (ref.layers.length === 0) {
+    // nothing below (FROM scratch): the overlay would only pass calls through to
+    // the upper dir (no copy-ups, no whiteouts), at ~50% more per created file
+    return {
+      root: upper.dir,
+      finish: async () => ({ tmpId: upper.id }),
+      abort: () => store.snapshots.remove(upper.id),
+    };
+  }
   const work = await store.tempDir('work');
   const root = await store.tempDir('root');
   const layers = ref.layers.map((l) => l.snapshot as string);
