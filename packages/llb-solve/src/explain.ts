@@ -15,9 +15,10 @@ export type KeyParts = {
   files: Record<string, string>;
 };
 
-type Note = KeyParts & { key: string; at: string };
+type Note = KeyParts & { key: string; at: string; /** more files than a note keeps: they were not itemised */ filesOmitted?: boolean };
 
-const MAX_FILES = 20000;
+/** per-file records a note keeps (about 50 bytes each) */
+const MAX_FILES = 200000;
 
 export function stepIdentity(rec: OpRecord): string {
   // "[build 2/4] RUN make" -> "build RUN make": positions shift when lines are added
@@ -29,10 +30,11 @@ function notePath(store: Store, rec: OpRecord): string {
   return path.join(store.dir, 'explain', `${stepIdentity(rec)}.json`);
 }
 
-export async function explainMiss(store: Store, rec: OpRecord, parts: KeyParts, opts: { noCache: boolean }): Promise<string> {
+export async function explainMiss(store: Store, rec: OpRecord, parts: KeyParts, opts: { noCache: boolean; key: string }): Promise<string> {
   if (opts.noCache) return 'cache disabled for this step (--no-cache / --no-cache-filter)';
   const prev = await readJsonMaybe<Note>(notePath(store, rec));
   if (!prev) return 'no earlier build of this step';
+  if (prev.key === opts.key) return 'the cached result is gone from the store (pruned or never kept)';
   const why: string[] = [];
   if (prev.definition !== parts.definition) why.push('the step itself changed (command, flags, env or mounts)');
   parts.inputs.forEach((inp, i) => {
@@ -41,11 +43,14 @@ export async function explainMiss(store: Store, rec: OpRecord, parts: KeyParts, 
     else if (old.key !== inp.key) why.push(`input ${JSON.stringify(inp.name)} changed`);
   });
   const changed: string[] = [];
-  for (const [p, h] of Object.entries(parts.files)) {
-    if (!(p in prev.files)) changed.push(`${p} (added)`);
-    else if (prev.files[p] !== h) changed.push(`${p} (changed)`);
-  }
-  for (const p of Object.keys(prev.files)) if (!(p in parts.files)) changed.push(`${p} (removed)`);
+  const omitted = prev.filesOmitted || Object.keys(parts.files).length > MAX_FILES;
+  if (!omitted) {
+    for (const [p, h] of Object.entries(parts.files)) {
+      if (!(p in prev.files)) changed.push(`${p} (added)`);
+      else if (prev.files[p] !== h) changed.push(`${p} (changed)`);
+    }
+    for (const p of Object.keys(prev.files)) if (!(p in parts.files)) changed.push(`${p} (removed)`);
+  } else if (why.length === 0) why.push(`files it reads changed (more than ${MAX_FILES}: not itemised)`);
   if (changed.length) {
     const shown = changed.slice(0, 5).join(', ');
     why.push(`files ${shown}${changed.length > 5 ? ` and ${changed.length - 5} more` : ''}`);
@@ -55,6 +60,6 @@ export async function explainMiss(store: Store, rec: OpRecord, parts: KeyParts, 
 }
 
 export async function rememberStep(store: Store, rec: OpRecord, key: string, parts: KeyParts): Promise<void> {
-  const files = Object.keys(parts.files).length > MAX_FILES ? {} : parts.files;
-  await writeJsonAtomic(notePath(store, rec), { ...parts, files, key, at: new Date().toISOString() });
+  const omitted = Object.keys(parts.files).length > MAX_FILES;
+  await writeJsonAtomic(notePath(store, rec), { ...parts, files: omitted ? {} : parts.files, filesOmitted: omitted, key, at: new Date().toISOString() } satisfies Note);
 }

@@ -115,7 +115,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
         inputs: rec.op.inputs.map((i, n) => ({ name: vertexName(graph.ops.get(i.digest) as OpRecord), key: v.inputs[n].kind === 'dir' ? 'local' : v.inputKeys[n] })),
         files: Object.fromEntries([...files].map(([p, r]) => [p, recordHash(r)])),
       };
-      const reason = cacheable ? await explainMiss(ctx.store, rec, parts, { noCache: ignore }) : '';
+      const reason = cacheable ? await explainMiss(ctx.store, rec, parts, { noCache: ignore, key }) : '';
       // the same step in a concurrent build on this store runs once; the others wait for its record
       const claim = cacheable && !ignore ? await claimStep(ctx.store, key, ctx.signal) : undefined;
       if (claim?.hit) {

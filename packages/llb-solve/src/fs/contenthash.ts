@@ -74,7 +74,8 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
   else if (st.isDirectory()) record = `D ${rel} ${mode} ${owner}\0`;
   else record = `O ${rel} ${mode} ${owner} ${st.rdev}\0`;
   w.h.update(record);
-  opts.collect?.set(rel, record);
+  // shown as the image path it is read from: /src/a, not ./src/a or //src/a
+  opts.collect?.set(path.posix.normalize(`/${rel}`), record);
   if (++w.visited % 512 === 0) await new Promise((r) => setImmediate(r));
   if (!st.isDirectory()) return;
   const names = readdirSync(abs).sort().filter((n) => !opts.skip?.(`${rel}/${n}`));
