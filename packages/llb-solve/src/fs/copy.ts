@@ -123,7 +123,7 @@ function writeSmallFile(src: string, st: Stats, dst: string, a: CopyAction, ctx:
   const mode = modeOf(st, a);
   const fd = openSync(dst, 'wx', mode & 0o777);
   try {
-    writeSync(fd, data);
+    for (let off = 0; off < data.length;) off += writeSync(fd, data, off);
     const [uid, gid] = ownerOf(st, ctx);
     const chowned = !(ours && isSelf(uid, gid));
     if (chowned) fchownSync(fd, uid, gid);
