@@ -78,6 +78,8 @@ export async function removeRecord(store: Store, r: UsageRecord, keysOf: (diffID
     await fs.rm(`${t.dir}.json`, { force: true });
   } else if (t.kind === 'snapshot') {
     await fs.rm(t.dir, { recursive: true, force: true });
+  } else if (t.kind === 'path') {
+    await fs.rm(t.path, { recursive: true, force: true });
   } else {
     await store.blobs.delete(t.digest);
   }

@@ -18,6 +18,7 @@ export type UsageTarget =
   | { kind: 'layer'; diffID: string; snapshot: string | null; blobs: string[]; files: string[] }
   | { kind: 'cachemount'; dir: string }
   | { kind: 'snapshot'; dir: string }
+  | { kind: 'path'; path: string }
   | { kind: 'blob'; digest: string };
 export type UsageRecord = {
   id: string;
@@ -144,6 +145,36 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
     });
   }
 
+  // llb-solve's remembered context digests (one record per build context, as
+  // BuildKit lists its local sources) and its layer-path checksums
+  const contexts = path.join(store.dir, 'contexts');
+  for (const name of await fs.readdir(contexts).catch(() => [] as string[])) {
+    if (!/^[0-9a-f]{32}\.json$/.test(name)) continue;
+    const file = path.join(contexts, name);
+    const st = await fs.stat(file).catch(() => undefined);
+    if (!st) continue;
+    const at = Math.max(st.mtimeMs, st.ctimeMs);
+    out.push({
+      id: name.slice(0, 25), type: 'source.local', description: `local source for context ${await contextDirOf(file)}`, size: st.size, createdAt: at,
+      lastUsedAt: at, usageCount: 0, inUse: fresh(at), mutable: true, shared: false, parents: [], depth: 0, target: { kind: 'path', path: file },
+    });
+  }
+  const memos = path.join(store.dir, 'contenthash');
+  const memoFiles = await fs.readdir(memos).catch(() => [] as string[]);
+  if (memoFiles.length) {
+    let size = 0;
+    let at = 0;
+    for (const name of memoFiles) {
+      const st = await fs.stat(path.join(memos, name)).catch(() => undefined);
+      size += st?.size ?? 0;
+      at = Math.max(at, st?.mtimeMs ?? 0);
+    }
+    out.push({
+      id: 'contenthash', type: 'internal', description: `content checksums of ${memoFiles.length} layer paths`, size, createdAt: at, lastUsedAt: at,
+      usageCount: 0, inUse: fresh(at), mutable: true, shared: false, parents: [], depth: 0, target: { kind: 'path', path: memos },
+    });
+  }
+
   for (const digest of await store.blobs.list()) {
     if (referencedBlobs.has(digest)) continue;
     const p = store.blobs.path(digest);
@@ -170,6 +201,19 @@ export async function snapshotBytes(dir: string): Promise<number> {
   const bytes = await dirBytes(dir);
   await writeFileAtomic(`${dir}.size`, String(bytes)).catch(() => undefined);
   return bytes;
+}
+
+/** The context directory an index file describes (its JSON starts with it; the rest can be megabytes). */
+async function contextDirOf(file: string): Promise<string> {
+  const fh = await fs.open(file, 'r').catch(() => undefined);
+  if (!fh) return '?';
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(8192), 0, 8192, 0);
+    const m = /"dir":("(?:[^"\\]|\\.)*")/.exec(buffer.subarray(0, bytesRead).toString('utf8'));
+    return m ? (JSON.parse(m[1]) as string) : '?';
+  } finally {
+    await fh.close();
+  }
 }
 
 /** What a small JSON blob is (image manifest, config, index, cache config), '' when not JSON. */
