@@ -2,7 +2,7 @@
 // applied to one writable overlay; the changes become one layer.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { canonicalDigest, BuildError, PipekitError, type ChownOpt, type FileAction, type FileOp } from '@pipekit/wire';
+import { canonicalDigest, BuildError, PipekitError, type ChownOpt, type CopyAction, type FileAction, type FileOp } from '@pipekit/wire';
 import { commitSnapshot } from '@pipekit/cas-store';
 import type { OpHandler, SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type Ref } from '../refs.ts';
@@ -10,6 +10,7 @@ import { mountWritable, withView } from '../view.ts';
 import { contentHash } from '../fs/contenthash.ts';
 import { DigestIndex } from '../fs/digest-index.ts';
 import { WrittenFiles } from '../fs/written.ts';
+import { copyWithoutOverlay } from './direct-copy.ts';
 import { PatternMatcher } from '../fs/dockerignore.ts';
 import { layersContentHash } from '../layers-hash.ts';
 import { copyAction, type Owner } from '../fs/copy.ts';
@@ -124,6 +125,11 @@ export const fileHandler: OpHandler = {
     const f = v.rec.op.file as FileOp;
     const first = f.actions[0];
     const base = first.input >= 0 ? v.inputs[first.input] : EMPTY;
+    const layers = base.kind === 'layers' ? base.layers : [];
+    if (f.actions.length === 1 && first.copy && base.kind === 'layers' && layers.length > 0) {
+      const direct = await copyWithoutOverlay(ctx, v, first, base, (root) => owner(root, (first.copy as CopyAction).owner));
+      if (direct) return [{ kind: 'layers', layers: [...layers, await commitSnapshot(ctx.store, direct.tmpId, direct.written.files)] }];
+    }
     const rw = await mountWritable(ctx.store, base);
     // a lone copy's small files are packed from memory: no later action can have changed them
     const written = f.actions.length === 1 && f.actions[0].copy ? new WrittenFiles(rw.root) : undefined;
@@ -135,7 +141,6 @@ export const fileHandler: OpHandler = {
     }
     const { tmpId } = await rw.finish();
     const layer = await commitSnapshot(ctx.store, tmpId, written?.files);
-    const layers = base.kind === 'layers' ? base.layers : [];
     return [{ kind: 'layers', layers: [...layers, layer] }];
   },
 };
