@@ -25,10 +25,24 @@ export function pidInName(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+// run/ is made once per process, not before every lock (a build takes several per step)
+const runDirs = new Set<string>();
+async function ensureRunDir(lockDir: string): Promise<void> {
+  const run = path.dirname(lockDir);
+  if (runDirs.has(run)) return;
+  await fs.mkdir(run, { recursive: true });
+  runDirs.add(run);
+}
+
 async function tryLock(dir: string): Promise<boolean> {
   try {
     await fs.mkdir(dir);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      // run/ was removed after this process made it
+      await fs.mkdir(path.dirname(dir), { recursive: true });
+      return tryLock(dir);
+    }
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const pid = Number(await fs.readFile(path.join(dir, 'pid'), 'utf8').catch(() => ''));
     const st = await fs.stat(dir).catch(() => undefined);
@@ -47,7 +61,7 @@ async function tryLock(dir: string): Promise<boolean> {
  */
 export async function acquireStoreLock(storeDir: string, name: string, signal?: AbortSignal): Promise<() => Promise<void>> {
   const dir = path.join(storeDir, 'run', `${name}.lock`);
-  await fs.mkdir(path.dirname(dir), { recursive: true });
+  await ensureRunDir(dir);
   for (let pause = POLL_MS; !(await tryLock(dir)); pause = Math.min(pause * 2, 250)) {
     if (signal?.aborted) throw new PipekitError(`canceled while waiting for ${name}`);
     await new Promise((r) => setTimeout(r, pause));
@@ -58,7 +72,7 @@ export async function acquireStoreLock(storeDir: string, name: string, signal?: 
 /** Run `fn` holding the store lock `name` (under <store>/run/); waits for other holders. */
 export async function withStoreLock<T>(storeDir: string, name: string, fn: () => Promise<T>, timeoutMs = 10 * 60_000): Promise<T> {
   const dir = path.join(storeDir, 'run', `${name}.lock`);
-  await fs.mkdir(path.dirname(dir), { recursive: true });
+  await ensureRunDir(dir);
   const deadline = Date.now() + timeoutMs;
   while (!(await tryLock(dir))) {
     if (Date.now() > deadline) throw new PipekitError(`store lock ${dir} is still held after ${Math.round(timeoutMs / 1000)} s; is another cas-store prune running?`);

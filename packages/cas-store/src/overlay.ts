@@ -27,10 +27,7 @@ async function distinctLayers(snaps: SnapshotStore, layers: string[], target: st
       out.push(id);
       continue;
     }
-    const entries = await fs.readdir(snaps.dir(id)).catch((err: NodeJS.ErrnoException) => {
-      throw new PipekitError(`cannot mount overlay at ${target}: snapshot ${id} ${err.code === 'ENOENT' ? 'is missing from the store' : `is unreadable: ${err.message}`}`, { cause: err });
-    });
-    if (entries.length === 0) continue;
+    if (await isEmptySnapshot(snaps, id, target)) continue;
     const n = seen.get(id) ?? 0;
     seen.set(id, n + 1);
     if (n === 0) out.push(id);
@@ -38,6 +35,21 @@ async function distinctLayers(snaps: SnapshotStore, layers: string[], target: st
     else out.push(await copyOf(snaps, id, n));
   }
   return out;
+}
+
+// a committed snapshot never changes, so whether it is empty is asked once per
+// process (a chain of N layers is mounted for every step on top of it)
+const emptiness = new Map<string, boolean>();
+
+async function isEmptySnapshot(snaps: SnapshotStore, id: string, target: string): Promise<boolean> {
+  const dir = snaps.dir(id);
+  const known = emptiness.get(dir);
+  if (known !== undefined) return known;
+  const entries = await fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    throw new PipekitError(`cannot mount overlay at ${target}: snapshot ${id} ${err.code === 'ENOENT' ? 'is missing from the store' : `is unreadable: ${err.message}`}`, { cause: err });
+  });
+  emptiness.set(dir, entries.length === 0);
+  return entries.length === 0;
 }
 
 /** A second (n-th) physical copy of a snapshot, for chains that repeat a layer. */
@@ -52,10 +64,15 @@ async function copyOf(snaps: SnapshotStore, id: string, n: number): Promise<stri
   return copy;
 }
 
+const ensured = new Set<string>();
+
 export async function mountOverlay(snaps: SnapshotStore, spec: OverlaySpec): Promise<void> {
-  await snaps.emptyDir();
-  // a read-only overlay needs two distinct lowers; this is the second empty one
-  await fs.mkdir(snaps.dir('empty2'), { recursive: true });
+  if (!ensured.has(snaps.root)) {
+    await snaps.emptyDir();
+    // a read-only overlay needs two distinct lowers; this is the second empty one
+    await fs.mkdir(snaps.dir('empty2'), { recursive: true });
+    ensured.add(snaps.root);
+  }
   const lowers = (await distinctLayers(snaps, spec.layers, spec.target)).reverse();
   // overlay wants one lower with an upper, and two without one
   if (lowers.length === 0) lowers.push('empty');
