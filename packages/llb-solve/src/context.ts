@@ -4,6 +4,7 @@ import type { OpRecord, Platform } from '@pipekit/wire';
 import type { SessionProvider } from '@pipekit/secret-agent';
 import type { Progress } from './progress/events.ts';
 import type { Ref } from './refs.ts';
+import type { PreviousResult } from './explain.ts';
 
 export type SolveContext = {
   store: Store;
@@ -24,6 +25,8 @@ export type Vertex = {
   inputs: Ref[];
   /** cache keys of each input's output */
   inputKeys: string[];
+  /** the last result of this step, if only the files it reads changed since (for steps about to run) */
+  previous?: () => Promise<PreviousResult | undefined>;
 };
 
 export type OpHandler = {

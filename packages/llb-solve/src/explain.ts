@@ -3,7 +3,7 @@
 // that note and names what changed: an input step, a file, or the step itself.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
+import { markInUse, readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
 import type { OpRecord } from '@pipekit/wire';
 
 export type KeyParts = {
@@ -62,4 +62,31 @@ export async function explainMiss(store: Store, rec: OpRecord, parts: KeyParts, 
 export async function rememberStep(store: Store, rec: OpRecord, key: string, parts: KeyParts): Promise<void> {
   const omitted = Object.keys(parts.files).length > MAX_FILES;
   await writeJsonAtomic(notePath(store, rec), { ...parts, files: omitted ? {} : parts.files, filesOmitted: omitted, key, at: new Date().toISOString() } satisfies Note);
+}
+
+/** The last result of a step, when only the content it reads changed since (same definition, same input steps). */
+export type PreviousResult = {
+  /** the snapshot of its (last) layer */
+  snapshotDir: string;
+  /** its per-path record hashes, and this build's records, by path */
+  files: Record<string, string>;
+  current: Map<string, string>;
+};
+
+/**
+ * What the last build of this step left, if it differed only in the files it
+ * read: a copy can then take the unchanged ones from that snapshot. The
+ * snapshot is marked in use before it is returned.
+ */
+export async function previousResult(store: Store, rec: OpRecord, parts: KeyParts, current: Map<string, string>): Promise<PreviousResult | undefined> {
+  const prev = await readJsonMaybe<Note>(notePath(store, rec));
+  if (!prev || prev.filesOmitted || prev.definition !== parts.definition) return undefined;
+  if (prev.inputs.length !== parts.inputs.length || prev.inputs.some((inp, i) => inp.key !== parts.inputs[i].key)) return undefined;
+  const record = await store.cache.get(prev.key);
+  const diffID = record?.outputs[0]?.layers.at(-1);
+  const layer = diffID ? await store.layers.get(diffID) : undefined;
+  if (!layer?.snapshot) return undefined;
+  await markInUse(store, 'snapshot', [layer.snapshot]);
+  if (!(await store.snapshots.exists(layer.snapshot))) return undefined;
+  return { snapshotDir: store.snapshots.dir(layer.snapshot), files: prev.files, current };
 }

@@ -16,7 +16,7 @@ import { isLocalSource, sourceHandler } from './ops/source.ts';
 import { diffHandler, mergeHandler } from './ops/merge.ts';
 import { claimStep, loadCached, storeCached } from './cache.ts';
 import { toImageRecord } from './result.ts';
-import { explainMiss, rememberStep, type KeyParts } from './explain.ts';
+import { explainMiss, previousResult, rememberStep, type KeyParts } from './explain.ts';
 import { recordHash } from './fs/contenthash.ts';
 
 const HANDLERS: Record<OpKind, OpHandler> = {
@@ -122,6 +122,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
         ctx.progress.cached(digest, name, inputs);
         return { key, outputs: claim.hit };
       }
+      if (cacheable && !ignore) v.previous = () => previousResult(ctx.store, rec, parts, files);
       return await sem.run(async () => {
         ctx.progress.start(digest, name, inputs);
         if (reason) ctx.progress.explain(digest, reason);

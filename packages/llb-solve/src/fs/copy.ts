@@ -2,7 +2,7 @@
 // directory contributes its contents, a destination ending in `/` is a directory,
 // and everything written stays inside the destination root.
 import {
-  chmodSync, closeSync, copyFileSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  chmodSync, closeSync, copyFileSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
   promises as fs, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import path from 'node:path';
@@ -27,6 +27,16 @@ export type CopyContext = {
   exclude?: (rel: string) => boolean;
   /** small files written, for the commit to pack from memory */
   written?: WrittenFiles;
+  /** the step's previous result: unchanged files are hard-linked from it */
+  reuse?: Reuse;
+};
+
+export type Reuse = {
+  /** the previous result's snapshot, laid out as destRoot is */
+  prevRoot: string;
+  destRoot: string;
+  /** the source file has the content record the previous result was made from */
+  same: (srcAbs: string) => boolean;
 };
 
 async function mkdirp(root: string, dirAbs: string, owner: Owner, mtime?: Date): Promise<void> {
@@ -78,6 +88,7 @@ async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx
     if (rel === '' && ctx.keepTop) return;
   } else if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
   else if (st.isFile()) {
+    if (ctx.reuse && linkPrevious(src, st, dst, a, ctx, ctx.reuse)) return;
     if (st.size < SMALL) return writeSmallFile(src, st, dst, a, ctx, fresh && ours);
     copyFileSync(src, dst);
   } else return; // devices, fifos and sockets are not copied
@@ -110,6 +121,32 @@ function modeOf(st: Stats, a: CopyAction): number {
   if (a.mode >= 0) return a.mode;
   if (a.modeStr) return applyModeStr(st.mode & 0o7777, a.modeStr, st.isDirectory());
   return st.mode & 0o7777;
+}
+
+/**
+ * An unchanged file taken from the step's previous result by a hard link: same
+ * content record (sha256, size, mode) as then, and the previous copy carries
+ * exactly the owner, mode and time this copy would give it. Snapshots are never
+ * modified, so sharing an inode between two of them is safe.
+ */
+function linkPrevious(src: string, st: Stats, dst: string, a: CopyAction, ctx: CopyContext, reuse: Reuse): boolean {
+  if (!dst.startsWith(`${reuse.destRoot}/`) || !reuse.same(src)) return false;
+  const prev = path.join(reuse.prevRoot, dst.slice(reuse.destRoot.length + 1));
+  let pst: Stats;
+  try {
+    pst = lstatSync(prev);
+  } catch {
+    return false;
+  }
+  const [uid, gid] = ownerOf(st, ctx);
+  const t = a.timestamp >= 0 ? new Date(a.timestamp * 1000) : st.mtime;
+  if (!pst.isFile() || pst.size !== st.size || (pst.mode & 0o7777) !== modeOf(st, a) || pst.uid !== uid || pst.gid !== gid || pst.mtime.getTime() !== t.getTime()) return false;
+  try {
+    linkSync(prev, dst);
+    return true;
+  } catch {
+    return false; // another filesystem, or a link limit: copy instead
+  }
 }
 
 /**

@@ -14,6 +14,8 @@ import { mountWritable } from '../view.ts';
 import { copyAction, type Owner } from '../fs/copy.ts';
 import { lookupUid } from '../fs/user.ts';
 import { copyWithoutOverlay } from './direct-copy.ts';
+import { contentHash, recordHash } from '../fs/contenthash.ts';
+import type { PreviousResult } from '../explain.ts';
 
 const made: string[] = [];
 test.after(async () => {
@@ -147,6 +149,46 @@ test('through a symlink or a file, the overlay path is kept', async () => {
     const a = { input: 0, secondaryInput: 1, output: 0, copy: copy({ src: 'a.txt', dest, dirCopyContents: false }) } as FileAction;
     const v = { inputs: [base, { kind: 'dir', dir: src, exclude: [] }], inputKeys: [] } as unknown as Vertex;
     assert.is(await copyWithoutOverlay({ store } as SolveContext, v, a, base, async () => null), undefined, dest);
+  }
+});
+
+test('a rebuild links the files whose content record is unchanged from the previous result', async () => {
+  const { store, base, src } = await setup();
+  const ctx = { store } as SolveContext;
+  const c = copy({ src: '.', dest: '/re' });
+  const a: FileAction = { input: 0, secondaryInput: 1, output: 0, copy: c } as FileAction;
+  const records = async () => {
+    const m = new Map<string, string>();
+    await contentHash(src, '.', { context: true, ignoreOwner: true, collect: m });
+    return m;
+  };
+  const before = await records();
+  const v1 = { inputs: [base, { kind: 'dir', dir: src, exclude: [] }], inputKeys: [] } as unknown as Vertex;
+  const first = await copyWithoutOverlay(ctx, v1, a, base, async () => null);
+  const prevRoot = store.snapshots.dir(first!.tmpId);
+  await fs.writeFile(path.join(src, 'dir', 'b.txt'), 'B');
+  await fs.utimes(path.join(src, 'dir', 'b.txt'), OLD, OLD);
+  try {
+    const now = await records();
+    const previous = async (): Promise<PreviousResult> => ({
+      snapshotDir: prevRoot, files: Object.fromEntries([...before].map(([k, r]) => [k, recordHash(r)])), current: now,
+    });
+    const v2 = { ...v1, previous } as Vertex;
+    const second = await copyWithoutOverlay(ctx, v2, a, base, async () => null);
+    const plain = await copyWithoutOverlay(ctx, v1, a, base, async () => null);
+    const dir2 = store.snapshots.dir(second!.tmpId);
+    assert.equal(describe(dir2), describe(store.snapshots.dir(plain!.tmpId)), 'same tree as a copy without reuse');
+    const ino = (root: string, rel: string) => lstatSync(path.join(root, 're', rel)).ino;
+    for (const rel of ['a.txt', 'f.sh', 'dir/sub/c.txt']) assert.is(ino(dir2, rel), ino(prevRoot, rel), `${rel} linked`);
+    assert.is.not(ino(dir2, 'dir/b.txt'), ino(prevRoot, 'dir/b.txt'), 'the changed file is written anew');
+    assert.is(readFileSync(path.join(dir2, 're', 'dir', 'b.txt'), 'utf8'), 'B');
+    assert.is(readFileSync(path.join(prevRoot, 're', 'dir', 'b.txt'), 'utf8'), 'b', 'the previous result is untouched');
+    // another owner than the previous copy gave: nothing can be shared
+    const chowned = await copyWithoutOverlay(ctx, v2, { ...a, copy: { ...c, owner: { user: { name: '', id: 7 }, group: null } } } as FileAction, base, async () => ({ uid: 7, gid: 7 }));
+    assert.is.not(ino(store.snapshots.dir(chowned!.tmpId), 'a.txt'), ino(prevRoot, 'a.txt'));
+  } finally {
+    await fs.writeFile(path.join(src, 'dir', 'b.txt'), 'b');
+    await fs.utimes(path.join(src, 'dir', 'b.txt'), OLD, OLD);
   }
 });
 

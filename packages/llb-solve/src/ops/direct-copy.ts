@@ -8,13 +8,19 @@
 // made first with the base's mode, owner and times. Paths through a symlink
 // (resolved in the merged view) and components that are not directories keep
 // the overlay path, which resolves and fails exactly as before.
+//
+// Writing into a plain directory also lets a rebuild after a small change take
+// every file whose content record is unchanged from the step's previous result
+// by a hard link instead of reading and writing it again.
 import { chmodSync, lchownSync, lstatSync, mkdirSync, utimesSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { CopyAction, FileAction } from '@pipekit/wire';
 import type { SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type LayersRef, type Ref } from '../refs.ts';
 import { withView } from '../view.ts';
-import { copyAction, type Owner } from '../fs/copy.ts';
+import { copyAction, type Owner, type Reuse } from '../fs/copy.ts';
+import { recordHash } from '../fs/contenthash.ts';
+import type { PreviousResult } from '../explain.ts';
 import { WrittenFiles } from '../fs/written.ts';
 
 type Plan = { dirs: { rel: string; st: Stats }[]; own: Owner };
@@ -47,6 +53,13 @@ function planDirs(root: string, dest: string): Plan['dirs'] | undefined {
   return dirs;
 }
 
+/** The source file at `abs` has the content record it had when the previous result was made. */
+function sameRecord(prev: PreviousResult, srcRoot: string, abs: string): boolean {
+  const key = path.posix.normalize(`/${path.relative(srcRoot, abs)}`);
+  const now = prev.current.get(key);
+  return now !== undefined && prev.files[key] === recordHash(now);
+}
+
 /**
  * Apply the single copy action `a` of `v` onto `base` without an overlay.
  * Returns the prepared snapshot (and what was written, for the commit), or
@@ -73,7 +86,11 @@ export async function copyWithoutOverlay(
     for (const { rel, st } of [...plan.dirs].reverse()) utimesSync(path.join(upper.dir, rel), st.atime, st.mtime);
     const src: Ref = a.secondaryInput >= 0 ? v.inputs[a.secondaryInput] : EMPTY;
     const written = new WrittenFiles(upper.dir);
-    await withView(ctx.store, src, (srcRoot) => copyAction(upper.dir, srcRoot, c, { owner: plan.own, fromLocal: src.kind === 'dir', written }));
+    const prev = await v.previous?.();
+    await withView(ctx.store, src, (srcRoot) => {
+      const reuse: Reuse | undefined = prev && { prevRoot: prev.snapshotDir, destRoot: upper.dir, same: (abs) => sameRecord(prev, srcRoot, abs) };
+      return copyAction(upper.dir, srcRoot, c, { owner: plan.own, fromLocal: src.kind === 'dir', written, reuse });
+    });
     return { tmpId: upper.id, written };
   } catch (err) {
     await ctx.store.snapshots.remove(upper.id);

@@ -126,7 +126,7 @@ export const fileHandler: OpHandler = {
     const first = f.actions[0];
     const base = first.input >= 0 ? v.inputs[first.input] : EMPTY;
     const layers = base.kind === 'layers' ? base.layers : [];
-    if (f.actions.length === 1 && first.copy && base.kind === 'layers' && layers.length > 0) {
+    if (f.actions.length === 1 && first.copy && base.kind === 'layers') {
       const direct = await copyWithoutOverlay(ctx, v, first, base, (root) => owner(root, (first.copy as CopyAction).owner));
       if (direct) return [{ kind: 'layers', layers: [...layers, await commitSnapshot(ctx.store, direct.tmpId, direct.written.files)] }];
     }
