@@ -1,6 +1,7 @@
 // Bytes under a directory: regular file sizes plus symlink lengths (apparent
 // size, the same on every filesystem), hard links counted once.
-import { lstatSync, promises as fs, readdirSync, type Dirent, type Stats } from 'node:fs';
+import { promises as fs, readdirSync, type Dirent } from 'node:fs';
+import { lstatMaybe } from '@pipekit/wire';
 import path from 'node:path';
 
 export async function dirBytes(dir: string): Promise<number> {
@@ -33,14 +34,6 @@ function readdirMaybe(d: string): Dirent[] {
     return readdirSync(d, { withFileTypes: true });
   } catch {
     return [];
-  }
-}
-
-function lstatMaybe(p: string): Stats | undefined {
-  try {
-    return lstatSync(p);
-  } catch {
-    return undefined; // removed meanwhile
   }
 }
 

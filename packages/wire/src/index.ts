@@ -10,3 +10,4 @@ export * from './spawn.ts';
 export * from './runtime.ts';
 export * from './limit.ts';
 export * from './stdout-eof.ts';
+export * from './lstat-maybe.ts';

@@ -2,16 +2,15 @@
 // Covers names, type, permission bits, owner, size, symlink targets and file
 // bytes, never mtimes, so touching a file leaves its checksum unchanged.
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { NotFoundError } from '@pipekit/wire';
+import { lstatMaybe, NotFoundError } from '@pipekit/wire';
 import type { DigestIndex } from './digest-index.ts';
 import { contextReads } from './read-cache.ts';
 import type { PatternMatcher } from './dockerignore.ts';
 import { ignoredIn } from './copy-filter.ts';
 import { expandGlob, hasMeta } from './glob.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
-
 
 export type HashOptions = {
   followSymlink?: boolean;
@@ -37,14 +36,6 @@ async function largeFileDigest(abs: string): Promise<string> {
   const h = createHash('sha256');
   for await (const c of createReadStream(abs)) h.update(c as Buffer);
   return h.digest('hex');
-}
-
-function lstatMaybe(abs: string): Stats | undefined {
-  try {
-    return lstatSync(abs);
-  } catch {
-    return undefined; // ENOENT, or ENOTDIR below a file
-  }
 }
 
 type Walk = { h: Hash; opts: HashOptions; root: string; readAt: number; visited: number; /** the source path being hashed */ base: string };

@@ -12,9 +12,9 @@
 // Writing into a plain directory also lets a rebuild after a small change take
 // every file whose content record is unchanged from the step's previous result
 // by a hard link instead of reading and writing it again.
-import { chmodSync, lchownSync, lstatSync, mkdirSync, utimesSync, type Stats } from 'node:fs';
+import { chmodSync, lchownSync, mkdirSync, utimesSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { CopyAction, FileAction } from '@pipekit/wire';
+import { lstatMaybe, type CopyAction, type FileAction } from '@pipekit/wire';
 import type { SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type LayersRef, type Ref } from '../refs.ts';
 import { withView } from '../view.ts';
@@ -24,14 +24,6 @@ import type { PreviousResult } from '../explain.ts';
 import { WrittenFiles } from '../fs/written.ts';
 
 type Plan = { dirs: { rel: string; st: Stats }[]; own: Owner };
-
-function lstatMaybe(p: string): Stats | undefined {
-  try {
-    return lstatSync(p);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The existing directories on the way to the destination, or undefined when the overlay must decide. */
 function planDirs(root: string, dest: string): Plan['dirs'] | undefined {
