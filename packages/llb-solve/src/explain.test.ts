@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Store } from '@pipekit/cas-store';
 import type { OpRecord } from '@pipekit/wire';
-import { explainMiss, rememberStep, stepIdentity, type KeyParts } from './explain.ts';
+import { explainMiss, readNote, rememberStep, stepIdentity, type KeyParts } from './explain.ts';
 
 const made: string[] = [];
 test.after(async () => {
@@ -31,15 +31,15 @@ test('step identity ignores the position of the step in its stage', () => {
 test('what changed since the last build of a step', async () => {
   const s = await store();
   const r = rec('[build 1/1] COPY . /app');
-  assert.is(await explainMiss(s, r, parts(), { noCache: false, key: 'K1' }), 'no earlier build of this step');
+  assert.is(explainMiss(await readNote(s, r), parts(), { noCache: false, key: 'K1' }), 'no earlier build of this step');
   await rememberStep(s, r, 'K1', parts());
-  assert.match(await explainMiss(s, r, parts(), { noCache: true, key: 'K1' }), /cache disabled/);
-  assert.match(await explainMiss(s, r, parts(), { noCache: false, key: 'K1' }), /cached result is gone/);
-  assert.match(await explainMiss(s, r, parts({ definition: 'other' }), { noCache: false, key: 'K2' }), /the step itself changed/);
-  assert.match(await explainMiss(s, r, parts({ inputs: [{ name: 'base', key: 'k2' }] }), { noCache: false, key: 'K2' }), /input "base" changed/);
-  const files = await explainMiss(s, r, parts({ files: { '/a': 'h1', '/b': 'CHANGED', '/c': 'h3' } }), { noCache: false, key: 'K2' });
+  assert.match(explainMiss(await readNote(s, r), parts(), { noCache: true, key: 'K1' }), /cache disabled/);
+  assert.match(explainMiss(await readNote(s, r), parts(), { noCache: false, key: 'K1' }), /cached result is gone/);
+  assert.match(explainMiss(await readNote(s, r), parts({ definition: 'other' }), { noCache: false, key: 'K2' }), /the step itself changed/);
+  assert.match(explainMiss(await readNote(s, r), parts({ inputs: [{ name: 'base', key: 'k2' }] }), { noCache: false, key: 'K2' }), /input "base" changed/);
+  const files = explainMiss(await readNote(s, r), parts({ files: { '/a': 'h1', '/b': 'CHANGED', '/c': 'h3' } }), { noCache: false, key: 'K2' });
   assert.is(files, 'files /b (changed), /c (added)');
-  assert.is(await explainMiss(s, r, parts({ files: { '/a': 'h1' } }), { noCache: false, key: 'K2' }), 'files /b (removed)');
+  assert.is(explainMiss(await readNote(s, r), parts({ files: { '/a': 'h1' } }), { noCache: false, key: 'K2' }), 'files /b (removed)');
 });
 
 test('a step that reads very many files is not itemised, and never reported as all-new', async () => {
@@ -48,10 +48,10 @@ test('a step that reads very many files is not itemised, and never reported as a
   const many: Record<string, string> = {};
   for (let i = 0; i <= 200000; i++) many[`/f${i}`] = 'h';
   await rememberStep(s, r, 'K1', parts({ files: many }));
-  const why = await explainMiss(s, r, parts({ files: { ...many, '/f7': 'changed' } }), { noCache: false, key: 'K2' });
+  const why = explainMiss(await readNote(s, r), parts({ files: { ...many, '/f7': 'changed' } }), { noCache: false, key: 'K2' });
   assert.match(why, /^files it reads changed \(more than 200000: not itemised\)$/);
   // with another cause, that cause is the answer
-  assert.match(await explainMiss(s, r, parts({ files: many, definition: 'x' }), { noCache: false, key: 'K3' }), /^the step itself changed/);
+  assert.match(explainMiss(await readNote(s, r), parts({ files: many, definition: 'x' }), { noCache: false, key: 'K3' }), /^the step itself changed/);
 });
 
 test.run();

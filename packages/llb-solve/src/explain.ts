@@ -15,7 +15,7 @@ export type KeyParts = {
   files: Record<string, string>;
 };
 
-type Note = KeyParts & { key: string; at: string; /** more files than a note keeps: they were not itemised */ filesOmitted?: boolean };
+export type Note = KeyParts & { key: string; at: string; /** more files than a note keeps: they were not itemised */ filesOmitted?: boolean };
 
 /** per-file records a note keeps (about 50 bytes each) */
 const MAX_FILES = 200000;
@@ -30,9 +30,13 @@ function notePath(store: Store, rec: OpRecord): string {
   return path.join(store.dir, 'explain', `${stepIdentity(rec)}.json`);
 }
 
-export async function explainMiss(store: Store, rec: OpRecord, parts: KeyParts, opts: { noCache: boolean; key: string }): Promise<string> {
+/** The note the last build of this step left, if any (read once per step: explainMiss and previousResult share it). */
+export function readNote(store: Store, rec: OpRecord): Promise<Note | undefined> {
+  return readJsonMaybe<Note>(notePath(store, rec));
+}
+
+export function explainMiss(prev: Note | undefined, parts: KeyParts, opts: { noCache: boolean; key: string }): string {
   if (opts.noCache) return 'cache disabled for this step (--no-cache / --no-cache-filter)';
-  const prev = await readJsonMaybe<Note>(notePath(store, rec));
   if (!prev) return 'no earlier build of this step';
   if (prev.key === opts.key) return 'the cached result is gone from the store (pruned or never kept)';
   const why: string[] = [];
@@ -78,8 +82,7 @@ export type PreviousResult = {
  * read: a copy can then take the unchanged ones from that snapshot. The
  * snapshot is marked in use before it is returned.
  */
-export async function previousResult(store: Store, rec: OpRecord, parts: KeyParts, current: Map<string, string>): Promise<PreviousResult | undefined> {
-  const prev = await readJsonMaybe<Note>(notePath(store, rec));
+export async function previousResult(store: Store, prev: Note | undefined, parts: KeyParts, current: Map<string, string>): Promise<PreviousResult | undefined> {
   if (!prev || prev.filesOmitted || prev.definition !== parts.definition) return undefined;
   if (prev.inputs.length !== parts.inputs.length || prev.inputs.some((inp, i) => inp.key !== parts.inputs[i].key)) return undefined;
   const record = await store.cache.get(prev.key);

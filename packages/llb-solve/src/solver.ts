@@ -16,7 +16,7 @@ import { isLocalSource, sourceHandler } from './ops/source.ts';
 import { diffHandler, mergeHandler } from './ops/merge.ts';
 import { claimStep, loadCached, storeCached } from './cache.ts';
 import { toImageRecord } from './result.ts';
-import { explainMiss, previousResult, rememberStep, type KeyParts } from './explain.ts';
+import { explainMiss, previousResult, readNote, rememberStep, type KeyParts } from './explain.ts';
 import { recordHash } from './fs/contenthash.ts';
 
 const HANDLERS: Record<OpKind, OpHandler> = {
@@ -115,14 +115,15 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
         inputs: rec.op.inputs.map((i, n) => ({ name: vertexName(graph.ops.get(i.digest) as OpRecord), key: v.inputs[n].kind === 'dir' ? 'local' : v.inputKeys[n] })),
         files: Object.fromEntries([...files].map(([p, r]) => [p, recordHash(r)])),
       };
-      const reason = cacheable ? await explainMiss(ctx.store, rec, parts, { noCache: ignore, key }) : '';
+      const note = cacheable && !ignore ? await readNote(ctx.store, rec) : undefined;
+      const reason = cacheable ? explainMiss(note, parts, { noCache: ignore, key }) : '';
       // the same step in a concurrent build on this store runs once; the others wait for its record
       const claim = cacheable && !ignore ? await claimStep(ctx.store, key, ctx.signal) : undefined;
       if (claim?.hit) {
         ctx.progress.cached(digest, name, inputs);
         return { key, outputs: claim.hit };
       }
-      if (cacheable && !ignore) v.previous = () => previousResult(ctx.store, rec, parts, files);
+      if (cacheable && !ignore) v.previous = () => previousResult(ctx.store, note, parts, files);
       return await sem.run(async () => {
         ctx.progress.start(digest, name, inputs);
         if (reason) ctx.progress.explain(digest, reason);
