@@ -66,22 +66,32 @@ async function copyOf(snaps: SnapshotStore, id: string, n: number): Promise<stri
 
 const ensured = new Set<string>();
 
-export async function mountOverlay(snaps: SnapshotStore, spec: OverlaySpec): Promise<void> {
+/**
+ * The overlay mount options for `spec`. Lowerdirs are relative to the snapshot
+ * root unless `absolute` (for a mount made elsewhere, e.g. by runc).
+ */
+export async function overlayOptions(snaps: SnapshotStore, spec: Omit<OverlaySpec, 'target'>, where: string, absolute = false): Promise<string[]> {
   if (!ensured.has(snaps.root)) {
     await snaps.emptyDir();
     // a read-only overlay needs two distinct lowers; this is the second empty one
     await fs.mkdir(snaps.dir('empty2'), { recursive: true });
     ensured.add(snaps.root);
   }
-  const lowers = (await distinctLayers(snaps, spec.layers, spec.target)).reverse();
+  const lowers = (await distinctLayers(snaps, spec.layers, where)).reverse();
   // overlay wants one lower with an upper, and two without one
   if (lowers.length === 0) lowers.push('empty');
   if (!spec.upper && lowers.length === 1) lowers.push('empty2');
-  const opts = [`lowerdir=${lowers.join(':')}`];
+  const named = absolute ? lowers.map((l) => path.resolve(snaps.root, l)) : lowers;
+  const opts = [`lowerdir=${named.join(':')}`];
   if (spec.upper) opts.push(`upperdir=${spec.upper.dir}`, `workdir=${spec.upper.work}`);
   opts.push('index=off');
   // in a user namespace (rootless) overlay keeps its markers in user.* xattrs
   if (inUserNamespace()) opts.push('userxattr');
+  return opts;
+}
+
+export async function mountOverlay(snaps: SnapshotStore, spec: OverlaySpec): Promise<void> {
+  const opts = await overlayOptions(snaps, spec, spec.target);
   await fs.mkdir(spec.target, { recursive: true });
   const mount = (o: string[]) => runCommand('mount', ['-t', 'overlay', 'overlay', '-o', o.join(','), spec.target], { cwd: snaps.root });
   // volatile: unmounting does not sync the whole upper filesystem (seconds on a

@@ -22,6 +22,8 @@ export type SpecInput = {
   network: 'sandbox' | 'host' | 'none';
   insecure: boolean;
   extraMounts: OciMount[];
+  /** mounted at / before everything else (the step's root overlay, made by runc) */
+  rootMount?: OciMount;
   /** in a user namespace: no cgroup settings, /sys bound from the host unless the step has its own netns */
   rootless?: boolean;
 };
@@ -35,6 +37,7 @@ export function buildSpec(s: SpecInput): Record<string, unknown> {
   const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (s.network === 'none') namespaces.push({ type: 'network' });
   const mounts: OciMount[] = [
+    ...(s.rootMount ? [s.rootMount] : []),
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },

@@ -3,14 +3,17 @@
 // not end up in the layer, as BuildKit's MountStubsCleaner does.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { LayeredRoot } from '../fs/layered.ts';
 
-/** The missing ancestors-and-self of each mount target, deepest first. */
-export async function missingPaths(root: string, targets: string[]): Promise<string[]> {
+/** The missing ancestors-and-self of each mount target, deepest first (root: a mounted rootfs or a layer chain). */
+export async function missingPaths(root: string | LayeredRoot, targets: string[]): Promise<string[]> {
   const missing = new Set<string>();
   for (const t of targets) {
     let cur = t;
     while (cur !== '/' && cur !== '') {
-      const exists = await fs.lstat(path.join(root, cur)).then(() => true, () => false);
+      const exists = typeof root === 'string'
+        ? await fs.lstat(path.join(root, cur)).then(() => true, () => false)
+        : root.lstat(cur) !== undefined;
       if (exists) break;
       missing.add(cur);
       cur = path.posix.dirname(cur);

@@ -3,25 +3,30 @@
 import { promises as fs } from 'node:fs';
 import { BuildError } from '@pipekit/wire';
 import { resolveInRoot } from './resolve.ts';
+import type { LayeredRoot } from './layered.ts';
+
+/** A mounted rootfs (host path) or a layer chain read without mounting it. */
+export type RootFs = string | LayeredRoot;
 
 export type Ids = { uid: number; gid: number; additionalGids: number[]; home: string };
 
-async function readTable(root: string, file: string): Promise<string[][]> {
-  const abs = await resolveInRoot(root, file);
-  const text = await fs.readFile(abs, 'utf8').catch(() => '');
+async function readTable(root: RootFs, file: string): Promise<string[][]> {
+  const text = typeof root === 'string'
+    ? await fs.readFile(await resolveInRoot(root, file), 'utf8').catch(() => '')
+    : root.readText(file) ?? '';
   return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
 }
 
 const isNum = (s: string) => /^\d+$/.test(s);
 
-export async function lookupUid(root: string, name: string): Promise<number> {
+export async function lookupUid(root: RootFs, name: string): Promise<number> {
   if (isNum(name)) return Number(name);
   const row = (await readTable(root, '/etc/passwd')).find((r) => r[0] === name);
   if (!row) throw new BuildError(`unable to find user ${name}: no matching entries in passwd file`);
   return Number(row[2]);
 }
 
-export async function lookupGid(root: string, name: string): Promise<number> {
+export async function lookupGid(root: RootFs, name: string): Promise<number> {
   if (isNum(name)) return Number(name);
   const row = (await readTable(root, '/etc/group')).find((r) => r[0] === name);
   if (!row) throw new BuildError(`unable to find group ${name}: no matching entries in group file`);
@@ -29,7 +34,7 @@ export async function lookupGid(root: string, name: string): Promise<number> {
 }
 
 /** Resolve a USER string (`name`, `uid`, `name:group`, `uid:gid`) against the rootfs. */
-export async function resolveUser(root: string, spec: string): Promise<Ids> {
+export async function resolveUser(root: RootFs, spec: string): Promise<Ids> {
   if (spec === '') spec = 'root';
   const [u, g] = spec.split(':', 2);
   const passwd = await readTable(root, '/etc/passwd');

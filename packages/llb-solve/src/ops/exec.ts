@@ -6,7 +6,8 @@ import { BuildError, PipekitError, canonicalDigest, inUserNamespace, runtimeDir,
 import { commitSnapshot } from '@pipekit/cas-store';
 import type { OpHandler, SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type Ref } from '../refs.ts';
-import { mountWritable, openScratchOverlay, openView } from '../view.ts';
+import { openScratchOverlay, openView } from '../view.ts';
+import { stepRoot, type StepRoot } from '../exec/root.ts';
 import { acquireCacheMount } from '../exec/cache-mounts.ts';
 import { contentHash } from '../fs/contenthash.ts';
 import { DigestIndex } from '../fs/digest-index.ts';
@@ -107,20 +108,20 @@ export const execHandler: OpHandler = {
     const rootMount = e.mounts.find((m) => m.dest === '/');
     if (!rootMount) throw new PipekitError('exec op has no root mount');
     const base = rootMount.input >= 0 ? v.inputs[rootMount.input] : EMPTY;
-    const rw = await mountWritable(ctx.store, base);
     // the bundle's config.json holds the process env (secret env values too):
     // keep it on tmpfs under /run, never in the store
     await fs.mkdir(BUNDLE_ROOT, { recursive: true, mode: 0o700 });
     const bundle = await fs.mkdtemp(path.join(BUNDLE_ROOT, 'b-'));
+    let rw: StepRoot;
+    try {
+      rw = await stepRoot(ctx.store, base, bundle, e.meta.cwd || '/', (root) => resolveUser(root, e.meta.user));
+    } catch (err) {
+      await fs.rm(bundle, { recursive: true, force: true });
+      throw err;
+    }
     let extra: Awaited<ReturnType<typeof extraMounts>> | undefined;
     try {
-      const root = rw.root;
-      const ids = await resolveUser(root, e.meta.user);
-      const cwdAbs = await resolveInRoot(root, e.meta.cwd || '/');
-      if (!(await fs.lstat(cwdAbs).then(() => true, () => false))) {
-        await fs.mkdir(cwdAbs, { recursive: true, mode: 0o755 });
-        await fs.chown(cwdAbs, ids.uid, ids.gid);
-      }
+      const ids = await resolveUser(rw.lookup, e.meta.user);
       await fs.writeFile(path.join(bundle, 'hosts'), hostsFile(HOSTNAME));
       const resolv = await fs.readFile('/etc/resolv.conf').catch(() => Buffer.alloc(0));
       await fs.writeFile(path.join(bundle, 'resolv.conf'), resolv);
@@ -130,21 +131,22 @@ export const execHandler: OpHandler = {
         { destination: '/etc/resolv.conf', type: 'bind', source: path.join(bundle, 'resolv.conf'), options: ['rbind', 'ro'] },
       ];
       const all = [...etcMounts, ...extra.oci];
-      const stubs = await missingPaths(root, ['/proc', '/dev', '/sys', ...all.map((m) => m.destination)]);
+      const stubs = await missingPaths(rw.lookup, ['/proc', '/dev', '/sys', ...all.map((m) => m.destination)]);
       const spec = buildSpec({
         args: e.meta.args,
         env: await withSecretEnv(ctx, e, withDefaultPath(e.meta.env)),
         cwd: e.meta.cwd || '/',
         ids,
-        rootPath: root,
+        rootPath: rw.rootPath,
         hostname: e.meta.hostname || HOSTNAME,
         network: e.network,
         insecure: e.security === 'insecure',
         rootless: inUserNamespace(),
+        rootMount: rw.rootMount,
         extraMounts: all,
       });
       const res = await runContainer(bundle, spec, (stream, data) => ctx.progress.log(v.rec.digest, stream, data), ctx.signal);
-      await removeStubs(root, stubs);
+      await removeStubs(rw.stubRoot, stubs);
       const ok = e.meta.validExitCodes.length ? e.meta.validExitCodes : [0];
       if (!ok.includes(res.exitCode)) throw new BuildError(`${describe(e.meta.args)}: exit code: ${res.exitCode}`);
     } catch (err) {

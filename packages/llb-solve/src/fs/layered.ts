@@ -1,0 +1,123 @@
+// The merged view of a layer chain, read in userspace: what overlayfs would show,
+// without mounting it. A RUN step whose root overlay is mounted by runc inside
+// the container's own mount namespace still needs a few answers from the image
+// before it starts (the user's ids from /etc/passwd, whether the working dir
+// and the mount points exist); mounting the chain on the host just to ask them
+// costs a mount and an umount process per step.
+//
+// Rules, as overlayfs applies them to snapshot dirs (upper-dir format): the
+// topmost layer that has an entry wins; a 0/0 character device is a whiteout;
+// a non-directory or an opaque directory hides everything below it in the
+// layers underneath.
+import { readFileSync, readlinkSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import { lstatMaybe, PipekitError } from '@pipekit/wire';
+import { isOpaqueDirSync } from '@pipekit/cas-store';
+
+const MAX_LINKS = 255;
+
+export type LayeredEntry = { st: Stats; host: string };
+
+const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
+
+export class LayeredRoot {
+  /** absolute snapshot dirs, top layer first */
+  readonly dirs: string[];
+  private readonly memo = new Map<string, LayeredEntry | null>();
+
+  /** `layers`: absolute snapshot dirs, bottom layer first (image order). */
+  constructor(layers: string[]) {
+    this.dirs = [...layers].reverse();
+  }
+
+  /**
+   * lstat of a container path in the merged view. Intermediate components are
+   * taken literally: callers resolve symlinks first (see resolve()).
+   */
+  lstat(p: string): LayeredEntry | undefined {
+    const parts = p.split('/').filter((s) => s !== '' && s !== '.');
+    if (parts.length === 0) return this.top('');
+    return this.lookup(parts) ?? undefined;
+  }
+
+  private top(rel: string): LayeredEntry | undefined {
+    for (const d of this.dirs) {
+      const host = path.join(d, rel);
+      const st = lstatMaybe(host);
+      if (st) return { st, host };
+    }
+    return undefined;
+  }
+
+  private lookup(parts: string[]): LayeredEntry | null {
+    const rel = parts.join('/');
+    const known = this.memo.get(rel);
+    if (known !== undefined) return known;
+    let found: LayeredEntry | null = null;
+    // the parent must be a directory in the merged view
+    const parent = parts.length > 1 ? this.lookup(parts.slice(0, -1)) : this.top('') ?? null;
+    if (parent?.st.isDirectory()) {
+      for (const d of this.dirs) {
+        const host = path.join(d, rel);
+        const st = lstatMaybe(host);
+        if (st) {
+          found = isWhiteout(st) ? null : { st, host };
+          break;
+        }
+        if (this.hidesBelow(d, parts)) break;
+      }
+    }
+    this.memo.set(rel, found);
+    return found;
+  }
+
+  /** Whether layer dir `d`, lacking `parts`, hides it in the layers underneath. */
+  private hidesBelow(d: string, parts: string[]): boolean {
+    let cur = d;
+    for (let i = 0; i < parts.length - 1; i++) {
+      cur = path.join(cur, parts[i]);
+      const st = lstatMaybe(cur);
+      if (!st) return false;
+      if (!st.isDirectory() || isOpaqueDirSync(cur)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A container path with its symlinks followed, re-rooted the way the
+   * container sees them (absolute targets and `..` never leave the root).
+   */
+  resolve(p: string, followLast = true): string {
+    let pending = p.split('/').filter((s) => s !== '' && s !== '.');
+    const done: string[] = [];
+    let links = 0;
+    while (pending.length > 0) {
+      const part = pending.shift() as string;
+      if (part === '..') {
+        done.pop();
+        continue;
+      }
+      const e = this.lookup([...done, part]);
+      if (e?.st.isSymbolicLink() && (pending.length > 0 || followLast)) {
+        if (++links > MAX_LINKS) throw new PipekitError(`too many levels of symbolic links resolving ${p}`);
+        const target = readlinkSync(e.host);
+        if (target.startsWith('/')) done.length = 0;
+        pending = [...target.split('/').filter((s) => s !== '' && s !== '.'), ...pending];
+        continue;
+      }
+      done.push(part);
+    }
+    return `/${done.join('/')}`;
+  }
+
+  /** Contents of a regular file (symlinks followed), or undefined when there is none. */
+  readText(p: string): string | undefined {
+    const e = this.lstat(this.resolve(p));
+    if (!e?.st.isFile()) return undefined;
+    try {
+      return readFileSync(e.host, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+}
