@@ -1,7 +1,7 @@
 // A cross-process mutex on the store: a directory created with mkdir (atomic)
 // holding the owner's pid. A lock whose owner died (SIGKILL) is broken by the
 // next process that wants it, so a crash never wedges the store.
-import { promises as fs } from 'node:fs';
+import { mkdirSync, promises as fs, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { PipekitError } from '@pipekit/wire';
@@ -34,9 +34,11 @@ async function ensureRunDir(lockDir: string): Promise<void> {
   runDirs.add(run);
 }
 
+// The uncontended path is synchronous: a lock is taken around every layer
+// commit, and three thread-pool trips cost more than the calls themselves.
 async function tryLock(dir: string): Promise<boolean> {
   try {
-    await fs.mkdir(dir);
+    mkdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       // run/ was removed after this process made it
@@ -51,8 +53,12 @@ async function tryLock(dir: string): Promise<boolean> {
     if (stale) await fs.rm(dir, { recursive: true, force: true });
     return false;
   }
-  await fs.writeFile(path.join(dir, 'pid'), String(process.pid));
+  writeFileSync(path.join(dir, 'pid'), String(process.pid));
   return true;
+}
+
+function unlock(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /**
@@ -66,7 +72,7 @@ export async function acquireStoreLock(storeDir: string, name: string, signal?: 
     if (signal?.aborted) throw new PipekitError(`canceled while waiting for ${name}`);
     await new Promise((r) => setTimeout(r, pause));
   }
-  return () => fs.rm(dir, { recursive: true, force: true });
+  return async () => unlock(dir);
 }
 
 /** Run `fn` holding the store lock `name` (under <store>/run/); waits for other holders. */
@@ -81,6 +87,6 @@ export async function withStoreLock<T>(storeDir: string, name: string, fn: () =>
   try {
     return await fn();
   } finally {
-    await fs.rm(dir, { recursive: true, force: true });
+    unlock(dir);
   }
 }

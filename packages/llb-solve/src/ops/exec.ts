@@ -1,8 +1,7 @@
 // Exec ops (RUN): the root mount is a writable overlay over the input layers, the
 // process runs under runc, and the overlay's upper dir becomes the new layer.
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { BuildError, PipekitError, canonicalDigest, inUserNamespace, runtimeDir, type ExecOp, type Mount } from '@pipekit/wire';
+import { BuildError, PipekitError, canonicalDigest, inUserNamespace, type ExecOp, type Mount } from '@pipekit/wire';
 import { commitSnapshot } from '@pipekit/cas-store';
 import type { OpHandler, SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type Ref } from '../refs.ts';
@@ -13,7 +12,8 @@ import { contentHash } from '../fs/contenthash.ts';
 import { DigestIndex } from '../fs/digest-index.ts';
 import { resolveInRoot } from '../fs/resolve.ts';
 import { resolveUser } from '../fs/user.ts';
-import { buildSpec, hostsFile, withDefaultPath, type OciMount } from '../exec/spec.ts';
+import { buildSpec, withDefaultPath, type OciMount } from '../exec/spec.ts';
+import { newBundle, sharedEtc } from '../exec/bundles.ts';
 import { runContainer } from '../exec/runc.ts';
 import { ensureEmulation } from '../exec/emulation.ts';
 import { discard } from '../trash.ts';
@@ -21,7 +21,6 @@ import { missingPaths, removeStubs } from '../exec/stubs.ts';
 import { secretCacheKeys, secretMount, withSecretEnv } from '../exec/secret-mounts.ts';
 
 const HOSTNAME = 'buildkitsandbox';
-const BUNDLE_ROOT = path.join(runtimeDir(), 'bundles');
 
 function describe(args: string[]): string {
   return `process "${args.join(' ')}" did not complete successfully`;
@@ -108,10 +107,7 @@ export const execHandler: OpHandler = {
     const rootMount = e.mounts.find((m) => m.dest === '/');
     if (!rootMount) throw new PipekitError('exec op has no root mount');
     const base = rootMount.input >= 0 ? v.inputs[rootMount.input] : EMPTY;
-    // the bundle's config.json holds the process env (secret env values too):
-    // keep it on tmpfs under /run, never in the store
-    await fs.mkdir(BUNDLE_ROOT, { recursive: true, mode: 0o700 });
-    const bundle = await fs.mkdtemp(path.join(BUNDLE_ROOT, 'b-'));
+    const bundle = await newBundle();
     let rw: StepRoot;
     try {
       rw = await stepRoot(ctx.store, base, bundle, e.meta.cwd || '/', (root) => resolveUser(root, e.meta.user));
@@ -122,13 +118,11 @@ export const execHandler: OpHandler = {
     let extra: Awaited<ReturnType<typeof extraMounts>> | undefined;
     try {
       const ids = await resolveUser(rw.lookup, e.meta.user);
-      await fs.writeFile(path.join(bundle, 'hosts'), hostsFile(HOSTNAME));
-      const resolv = await fs.readFile('/etc/resolv.conf').catch(() => Buffer.alloc(0));
-      await fs.writeFile(path.join(bundle, 'resolv.conf'), resolv);
+      const etc = await sharedEtc(HOSTNAME);
       extra = await extraMounts(ctx, v, e.mounts);
       const etcMounts: OciMount[] = [
-        { destination: '/etc/hosts', type: 'bind', source: path.join(bundle, 'hosts'), options: ['rbind', 'ro'] },
-        { destination: '/etc/resolv.conf', type: 'bind', source: path.join(bundle, 'resolv.conf'), options: ['rbind', 'ro'] },
+        { destination: '/etc/hosts', type: 'bind', source: etc.hosts, options: ['rbind', 'ro'] },
+        { destination: '/etc/resolv.conf', type: 'bind', source: etc.resolv, options: ['rbind', 'ro'] },
       ];
       const all = [...etcMounts, ...extra.oci];
       const stubs = await missingPaths(rw.lookup, ['/proc', '/dev', '/sys', ...all.map((m) => m.destination)]);
