@@ -3,7 +3,7 @@
 // that note and names what changed: an input step, a file, or the step itself.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { markInUse, readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
+import { MEDIA_LAYER_TAR, markInUse, readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
 import type { OpRecord } from '@pipekit/wire';
 
 export type KeyParts = {
@@ -72,6 +72,8 @@ export async function rememberStep(store: Store, rec: OpRecord, key: string, par
 export type PreviousResult = {
   /** the snapshot of its (last) layer */
   snapshotDir: string;
+  /** that layer's blob when it is a plain tar (layers built here are) */
+  blob?: { digest: string; size: number };
   /** its per-path record hashes, and this build's records, by path */
   files: Record<string, string>;
   current: Map<string, string>;
@@ -90,6 +92,8 @@ export async function previousResult(store: Store, prev: Note | undefined, parts
   const layer = diffID ? await store.layers.get(diffID) : undefined;
   if (!layer?.snapshot) return undefined;
   await markInUse(store, 'snapshot', [layer.snapshot]);
+  await markInUse(store, 'layer', [layer.diffID]);
   if (!(await store.snapshots.exists(layer.snapshot))) return undefined;
-  return { snapshotDir: store.snapshots.dir(layer.snapshot), files: prev.files, current };
+  const blob = layer.blob.mediaType === MEDIA_LAYER_TAR ? { digest: layer.blob.digest, size: layer.blob.size } : undefined;
+  return { snapshotDir: store.snapshots.dir(layer.snapshot), blob, files: prev.files, current };
 }

@@ -37,6 +37,8 @@ export type Reuse = {
   destRoot: string;
   /** the source file has the content record the previous result was made from */
   same: (srcAbs: string) => boolean;
+  /** told of each file linked (path relative to destRoot) */
+  linked?: (rel: string, ino: number, size: number) => void;
 };
 
 async function mkdirp(root: string, dirAbs: string, owner: Owner, mtime?: Date): Promise<void> {
@@ -143,6 +145,7 @@ function linkPrevious(src: string, st: Stats, dst: string, a: CopyAction, ctx: C
   if (!pst.isFile() || pst.size !== st.size || (pst.mode & 0o7777) !== modeOf(st, a) || pst.uid !== uid || pst.gid !== gid || pst.mtime.getTime() !== t.getTime()) return false;
   try {
     linkSync(prev, dst);
+    reuse.linked?.(dst.slice(reuse.destRoot.length + 1), pst.ino, pst.size);
     return true;
   } catch {
     return false; // another filesystem, or a link limit: copy instead

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { commitSnapshot, isOpaqueDirSync, Store, type LayerEntry } from '@pipekit/cas-store';
+import { commitSnapshot, isOpaqueDirSync, packLayer, Store, type LayerEntry } from '@pipekit/cas-store';
 import type { CopyAction, FileAction } from '@pipekit/wire';
 import type { SolveContext, Vertex } from '../context.ts';
 import type { LayersRef } from '../refs.ts';
@@ -152,6 +152,12 @@ test('through a symlink or a file, the overlay path is kept', async () => {
   }
 });
 
+async function collect(s: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of s) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
+}
+
 test('a rebuild links the files whose content record is unchanged from the previous result', async () => {
   const { store, base, src } = await setup();
   const ctx = { store } as SolveContext;
@@ -165,13 +171,14 @@ test('a rebuild links the files whose content record is unchanged from the previ
   const before = await records();
   const v1 = { inputs: [base, { kind: 'dir', dir: src, exclude: [] }], inputKeys: [] } as unknown as Vertex;
   const first = await copyWithoutOverlay(ctx, v1, a, base, async () => null);
-  const prevRoot = store.snapshots.dir(first!.tmpId);
+  const layer = await commitSnapshot(store, first!.tmpId);
+  const prevRoot = store.snapshots.dir(layer.snapshot as string);
   await fs.writeFile(path.join(src, 'dir', 'b.txt'), 'B');
   await fs.utimes(path.join(src, 'dir', 'b.txt'), OLD, OLD);
   try {
     const now = await records();
     const previous = async (): Promise<PreviousResult> => ({
-      snapshotDir: prevRoot, files: Object.fromEntries([...before].map(([k, r]) => [k, recordHash(r)])), current: now,
+      snapshotDir: prevRoot, blob: { digest: layer.blob.digest, size: layer.blob.size }, files: Object.fromEntries([...before].map(([k, r]) => [k, recordHash(r)])), current: now,
     });
     const v2 = { ...v1, previous } as Vertex;
     const second = await copyWithoutOverlay(ctx, v2, a, base, async () => null);
@@ -183,6 +190,10 @@ test('a rebuild links the files whose content record is unchanged from the previ
     assert.is.not(ino(dir2, 'dir/b.txt'), ino(prevRoot, 'dir/b.txt'), 'the changed file is written anew');
     assert.is(readFileSync(path.join(dir2, 're', 'dir', 'b.txt'), 'utf8'), 'B');
     assert.is(readFileSync(path.join(prevRoot, 're', 'dir', 'b.txt'), 'utf8'), 'b', 'the previous result is untouched');
+    // linked files are packed from the previous blob's bytes: the same tar as reading them
+    const known = second!.written.files;
+    assert.ok(known.get('re/a.txt')?.data.equals(Buffer.from(readFileSync(path.join(src, 'a.txt')))), 'a.txt taken from the previous blob');
+    assert.ok((await collect(packLayer(dir2, { known }))).equals(await collect(packLayer(dir2))), 'same layer tar');
     // another owner than the previous copy gave: nothing can be shared
     const chowned = await copyWithoutOverlay(ctx, v2, { ...a, copy: { ...c, owner: { user: { name: '', id: 7 }, group: null } } } as FileAction, base, async () => ({ uid: 7, gid: 7 }));
     assert.is.not(ino(store.snapshots.dir(chowned!.tmpId), 'a.txt'), ino(prevRoot, 'a.txt'));

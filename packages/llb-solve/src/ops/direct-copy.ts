@@ -15,6 +15,7 @@
 import { chmodSync, lchownSync, mkdirSync, utimesSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { lstatMaybe, type CopyAction, type FileAction } from '@pipekit/wire';
+import { tarFileSpans, type TarFileSpan } from '@pipekit/cas-store';
 import type { SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type LayersRef, type Ref } from '../refs.ts';
 import { withView } from '../view.ts';
@@ -52,6 +53,17 @@ function sameRecord(prev: PreviousResult, srcRoot: string, abs: string): boolean
   return now !== undefined && prev.files[key] === recordHash(now);
 }
 
+// past this, the previous blob is not held in memory and files are read again
+const MAX_PREVIOUS_BLOB = 512 * 1024 * 1024;
+
+/** The previous result's layer tar, in memory, with where each file's bytes are. */
+async function previousSpans(ctx: SolveContext, prev: PreviousResult): Promise<{ tar: Buffer; spans: Map<string, TarFileSpan> } | undefined> {
+  if (!prev.blob || prev.blob.size > MAX_PREVIOUS_BLOB) return undefined;
+  // read() checks the digest: the bytes that go into the new layer are the ones recorded
+  const tar = await ctx.store.blobs.read(prev.blob.digest).catch(() => undefined);
+  return tar && { tar, spans: tarFileSpans(tar) };
+}
+
 /**
  * Apply the single copy action `a` of `v` onto `base` without an overlay.
  * Returns the prepared snapshot (and what was written, for the commit), or
@@ -79,8 +91,18 @@ export async function copyWithoutOverlay(
     const src: Ref = a.secondaryInput >= 0 ? v.inputs[a.secondaryInput] : EMPTY;
     const written = new WrittenFiles(upper.dir);
     const prev = await v.previous?.();
+    const spans = prev && (await previousSpans(ctx, prev));
     await withView(ctx.store, src, (srcRoot) => {
-      const reuse: Reuse | undefined = prev && { prevRoot: prev.snapshotDir, destRoot: upper.dir, same: (abs) => sameRecord(prev, srcRoot, abs) };
+      const reuse: Reuse | undefined = prev && {
+        prevRoot: prev.snapshotDir,
+        destRoot: upper.dir,
+        same: (abs) => sameRecord(prev, srcRoot, abs),
+        // a linked file's bytes are in the previous blob: the commit packs them from there
+        linked: spans && ((rel, ino, size) => {
+          const s = spans.spans.get(rel);
+          if (s?.size === size) written.addShared(rel, ino, spans.tar.subarray(s.offset, s.offset + size));
+        }),
+      };
       return copyAction(upper.dir, srcRoot, c, { owner: plan.own, fromLocal: src.kind === 'dir', written, reuse });
     });
     return { tmpId: upper.id, written };
