@@ -42,10 +42,11 @@ for (const tool of TOOLS) {
   if (/[^\w$.]import\(/.test(readFileSync(outfile, 'utf8'))) throw new Error(`${tool}: the bundle uses import(); use require (createRequire) for lazy loads`);
   const sources = Object.keys(res.metafile.inputs).filter((f) => f.startsWith('packages/'));
   // export-oci's compression workers are loaded by path next to the module
-  if (tool === 'export-oci') {
+  // (llb-solve compresses layers ahead with the same code)
+  if (sources.includes('packages/export-oci/src/compress-pool.ts')) {
     for (const f of ['compress-worker.mjs', 'block-codec.mjs']) {
-      copyFileSync(path.join(dir, 'src', f), path.join(dist, f));
-      sources.push(`packages/${tool}/src/${f}`);
+      copyFileSync(path.join(root, 'packages', 'export-oci', 'src', f), path.join(dist, f));
+      sources.push(`packages/export-oci/src/${f}`);
     }
   }
   writeFileSync(`${outfile}.sources`, `${[...new Set(sources)].join('\n')}\n`);

@@ -45,6 +45,25 @@ test('the example builds, passes skopeo and umoci, and rebuilds from cache', asy
   assert.is(second.stdout.toString(), first.stdout.toString(), 'same manifest digest');
 });
 
+test('layers compressed during the build are the ones the export would make', async () => {
+  const ctx = await tempDir('ctx');
+  await fs.copyFile('/bin/busybox', path.join(ctx, 'busybox'));
+  // the RUN waits, so the COPY layer before it is compressed meanwhile
+  await fs.writeFile(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "sh", "-c", "/bin/busybox sleep 1 && echo done > /done"]\n');
+  const digests: string[] = [];
+  for (const flag of ['', '--precompress none']) {
+    const store = await tempDir('store');
+    const solved = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress quiet ${flag} > records.ndjson`, { cwd: ctx, env: { SOURCE_DATE_EPOCH: '1700000000' } });
+    assert.is(solved.code, 0, solved.stderr);
+    const mappings = await fs.readdir(path.join(store, 'export-oci', 'layers', 'gzip-6-epoch1700000000')).catch(() => [] as string[]);
+    assert.is(mappings.length, flag ? 0 : 1, `compressed ahead: ${flag || 'default'}`);
+    const out = await sh(`export-oci --dest ${ctx}/out.tar < records.ndjson`, { cwd: ctx, env: { SOURCE_DATE_EPOCH: '1700000000' } });
+    assert.is(out.code, 0, out.stderr);
+    digests.push(out.stdout.toString());
+  }
+  assert.is(digests[0], digests[1], 'same manifest digest either way');
+});
+
 test('two-stage build FROM a registry image', async () => {
   const reg = await startRegistry();
   try {

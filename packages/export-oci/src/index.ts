@@ -4,6 +4,7 @@ export * from './image.ts';
 export * from './layers.ts';
 export * from './compress.ts';
 export * from './compress-pool.ts';
+export * from './precompress.ts';
 export * from './decompress.ts';
 export * from './rewrite.ts';
 export * from './config.ts';

@@ -29,6 +29,7 @@ void runCli('llb-solve', async () => {
     .option('cache-to', { type: 'string', describe: 'export cache (repeatable): type=local,dest=DIR | type=registry,ref=REF | type=inline [,mode=min|max][,cache-mounts=true]' })
     .option('cache-from', { type: 'string', describe: 'import cache (repeatable): type=local,src=DIR | type=registry,ref=REF | REF' })
     .option('registry-ca', { type: 'string', describe: '[HOST=]FILE: trust this PEM CA for registries (repeatable)' })
+    .option('precompress', { type: 'string', choices: ['gzip', 'zstd', 'none'], default: 'gzip', describe: 'compress built layers for the export while containers run (match export-oci --compression)' })
     .option('gc-config', { type: 'string', describe: 'buildkitd.toml with the GC policy run after the build (default: $CAS_STORE_CONFIG or <store>/buildkitd.toml)' })
     .parserConfiguration({ 'boolean-negation': false })
     .strictOptions()
@@ -57,6 +58,7 @@ void runCli('llb-solve', async () => {
     cacheFrom: many(argv['cache-from']),
     registryCAs: many(argv['registry-ca']),
     gcConfig: argv['gc-config'],
+    precompress: argv.precompress as 'gzip' | 'zstd' | 'none',
     writeOut: writeStdout,
     closeOut: closeStdout,
     writeErr: (s) => process.stderr.write(s),

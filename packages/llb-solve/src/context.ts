@@ -5,6 +5,7 @@ import type { SessionProvider } from '@pipekit/secret-agent';
 import type { Progress } from './progress/events.ts';
 import type { Ref } from './refs.ts';
 import type { PreviousResult } from './explain.ts';
+import type { Precompressor } from '@pipekit/export-oci';
 
 export type SolveContext = {
   store: Store;
@@ -17,6 +18,8 @@ export type SolveContext = {
   insecureRegistries: string[];
   /** secrets and SSH agents for secret/ssh mounts and secret env (secret-agent) */
   session?: SessionProvider;
+  /** compresses built layers for the export while containers run */
+  precompress?: Precompressor;
 };
 
 export type Vertex = {

@@ -9,6 +9,7 @@ import { Progress, type Renderer } from './progress/events.ts';
 import { createRenderer } from './progress/renderers.ts';
 import { solve } from './solver.ts';
 import { beginBuildCache } from './cache-io/run-cache.ts';
+import { Precompressor, readEpoch } from '@pipekit/export-oci';
 
 export type SolveCommand = {
   input: AsyncIterable<Uint8Array>;
@@ -34,6 +35,8 @@ export type SolveCommand = {
   registryCAs?: string[];
   /** --gc-config: buildkitd.toml-style GC policy run after the build */
   gcConfig?: string;
+  /** compress built layers ahead for export-oci (default gzip) */
+  precompress?: 'gzip' | 'zstd' | 'none';
   writeOut: (s: string) => Promise<void>;
   /** after the records: give the reader end of input before store bookkeeping and GC */
   closeOut?: () => Promise<void>;
@@ -69,6 +72,19 @@ class MaskedProgress extends Progress {
   }
 }
 
+/** Layers are compressed ahead as export-oci will want them: its default level, SOURCE_DATE_EPOCH as it reads it. */
+function precompressor(cmd: SolveCommand, storeDir: string): Precompressor | undefined {
+  const compression = cmd.precompress ?? 'gzip';
+  if (compression === 'none') return undefined;
+  let epoch: number | undefined;
+  try {
+    epoch = readEpoch();
+  } catch {
+    return undefined; // export-oci will refuse the value itself
+  }
+  return new Precompressor({ storeDir, compression, epoch });
+}
+
 export async function runSolve(cmd: SolveCommand): Promise<ImageRecord[]> {
   // secrets are read (and bad specs refused) before anything else happens
   const session = await openSession({ secrets: cmd.secrets, ssh: cmd.ssh, session: cmd.session });
@@ -94,6 +110,7 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, session: SessionProvi
   process.on('SIGTERM', onSignal);
   const warn = (msg: string) => cmd.writeErr(`llb-solve: ${msg}\n`);
   const cache = await beginBuildCache(store, graph, { cacheFrom: cmd.cacheFrom, cacheTo: cmd.cacheTo, insecureRegistries: cmd.insecureRegistries, registryCAs: cmd.registryCAs, gcConfig: cmd.gcConfig, warn });
+  const precompress = precompressor(cmd, store.dir);
   let ok = false;
   try {
     const images = await solve(graph, {
@@ -108,13 +125,17 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, session: SessionProvi
       insecureRegistries: cmd.insecureRegistries,
       signal: abort.signal,
       session,
+      precompress,
     });
+    // what is left would race the export for the same work
+    await precompress?.stop();
     await cache.finish(images);
     for (const img of images) await cmd.writeOut(toNdjsonLine(img));
     await cmd.closeOut?.();
     ok = true;
     return images;
   } finally {
+    await precompress?.stop();
     await cache.close(ok);
     progress.close();
     process.off('SIGINT', onSignal);

@@ -40,6 +40,7 @@ export type SolveOptions = {
   insecureRegistries?: string[];
   signal?: AbortSignal;
   session?: SolveContext['session'];
+  precompress?: SolveContext['precompress'];
 };
 
 type Solved = { key: string; outputs: Ref[] };
@@ -65,6 +66,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     hostPlatform: opts.hostPlatform,
     insecureRegistries: opts.insecureRegistries ?? [],
     session: opts.session,
+    precompress: opts.precompress,
   };
   const memo = new Map<string, Promise<Solved>>();
 
@@ -128,6 +130,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
         ctx.progress.start(digest, name, inputs);
         if (reason) ctx.progress.explain(digest, reason);
         const outputs = await handler.run(ctx, v);
+        for (const o of outputs) if (o.kind === 'layers') for (const l of o.layers) ctx.precompress?.offer(l);
         if (cacheable) {
           await storeCached(ctx.store, key, outputs, name);
           await rememberStep(ctx.store, rec, key, parts);

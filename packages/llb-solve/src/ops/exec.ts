@@ -139,7 +139,9 @@ export const execHandler: OpHandler = {
         rootMount: rw.rootMount,
         extraMounts: all,
       });
-      const res = await runContainer(bundle, spec, (stream, data) => ctx.progress.log(v.rec.digest, stream, data), ctx.signal);
+      const running = runContainer(bundle, spec, (stream, data) => ctx.progress.log(v.rec.digest, stream, data), ctx.signal);
+      // while it runs, earlier layers are compressed for the export
+      const res = await (ctx.precompress ? ctx.precompress.during(running) : running);
       await removeStubs(rw.stubRoot, stubs);
       const ok = e.meta.validExitCodes.length ? e.meta.validExitCodes : [0];
       if (!ok.includes(res.exitCode)) throw new BuildError(`${describe(e.meta.args)}: exit code: ${res.exitCode}`);

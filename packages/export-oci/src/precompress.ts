@@ -1,0 +1,80 @@
+// Compressing layers ahead of the export. A build spends most of its time
+// waiting on containers; layers it committed earlier can be compressed then,
+// exactly as export-oci would compress them (exportLayer: same code, same
+// variant, same mapping file), so the export after the build copies stored
+// blobs instead of compressing on the critical path.
+//
+// Work runs only while the caller says it is waiting (during()), on one
+// thread, so it takes the CPU a build leaves idle rather than the build's own.
+// stop() ends it: a blob being written is discarded by the store (temp file,
+// never renamed), and the export compresses that layer itself.
+import { BlobStore } from '@pipekit/cas-store';
+import type { Layer } from '@pipekit/wire';
+import { CompressPool } from './compress-pool.ts';
+import { MEDIA_LAYER_TAR, exportLayer } from './layers.ts';
+import type { LayerCompression } from './decompress.ts';
+
+export type PrecompressOptions = {
+  storeDir: string;
+  compression: Exclude<LayerCompression, 'uncompressed'>;
+  /** SOURCE_DATE_EPOCH as the export will see it */
+  epoch?: number;
+};
+
+export class Precompressor {
+  private readonly opts: PrecompressOptions;
+  private readonly blobs: BlobStore;
+  private readonly pool = new CompressPool({ threads: 1 });
+  private readonly queue: Layer[] = [];
+  private readonly seen = new Set<string>();
+  private waiting = 0;
+  private current: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(opts: PrecompressOptions) {
+    this.opts = opts;
+    this.blobs = new BlobStore(opts.storeDir);
+  }
+
+  /** A layer built here (a plain tar blob) that an export will want compressed. */
+  offer(layer: Layer): void {
+    if (this.stopped || layer.blob.mediaType !== MEDIA_LAYER_TAR || this.seen.has(layer.diffID)) return;
+    this.seen.add(layer.diffID);
+    this.queue.push(layer);
+    this.pump();
+  }
+
+  /** Compress while `p` (a running container, say) is pending. */
+  async during<T>(p: Promise<T>): Promise<T> {
+    this.waiting++;
+    this.pump();
+    try {
+      return await p;
+    } finally {
+      this.waiting--;
+    }
+  }
+
+  /** Stop: queued layers are dropped and the one in progress is abandoned. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.length = 0;
+    await this.pool.close();
+    await this.current;
+    // a block submitted while the job unwound may have restarted a thread
+    await this.pool.close();
+  }
+
+  private pump(): void {
+    if (this.stopped || this.current || this.waiting === 0) return;
+    const layer = this.queue.shift();
+    if (!layer) return;
+    this.current = exportLayer(layer, { storeDir: this.opts.storeDir, blobs: this.blobs, compression: this.opts.compression, epoch: this.opts.epoch, pool: this.pool })
+      // best effort: the export does whatever is not done here
+      .then(() => undefined, () => undefined)
+      .finally(() => {
+        this.current = undefined;
+        this.pump();
+      });
+  }
+}
