@@ -14,11 +14,17 @@ type Reply = { id: number; out?: Uint8Array; crc?: number; error?: string };
 type Pending = { resolve: (r: BlockResult) => void; reject: (e: Error) => void };
 type Thread = { post(msg: unknown, transfer: ArrayBuffer[]): void; close(): Promise<void>; busy: number };
 
-export type PoolOptions = { /** worker threads; default: one per core; 0 runs jobs inline */ threads?: number };
+export type PoolOptions = {
+  /** worker threads; default: one per core; 0 runs jobs inline */
+  threads?: number;
+  /** the threads' nice value (19: only CPU nobody else wants) */
+  nice?: number;
+};
 
 /** A fixed set of worker threads, started on first use; close() when done (Deno waits for open workers). */
 export class CompressPool {
   readonly threads: number;
+  private readonly nice: number | undefined;
   private workers: Thread[] = [];
   private pending = new Map<number, Pending>();
   private nextId = 1;
@@ -26,6 +32,7 @@ export class CompressPool {
 
   constructor(opts: PoolOptions = {}) {
     this.threads = Math.max(0, Math.floor(opts.threads ?? availableParallelism()));
+    this.nice = opts.nice;
   }
 
   /** How many jobs to keep in flight for full use of the pool. */
@@ -65,7 +72,12 @@ export class CompressPool {
   }
 
   private start(): void {
-    for (let i = 0; i < this.threads; i++) this.workers.push(isDeno ? this.webWorker() : this.nodeWorker());
+    for (let i = 0; i < this.threads; i++) {
+      const w = isDeno ? this.webWorker() : this.nodeWorker();
+      // the first message, so it applies before any job
+      if (this.nice !== undefined) w.post({ nice: this.nice }, []);
+      this.workers.push(w);
+    }
   }
 
   private onReply(r: Reply): void {

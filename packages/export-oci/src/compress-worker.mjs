@@ -3,8 +3,20 @@
 // Worker on Node and as a web Worker on Deno (whose node:worker_threads messaging
 // copies slowly); the listener is attached before anything is awaited because
 // Deno drops messages that arrive before it.
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { runBlock } from './block-codec.mjs';
+
+/** Lower this thread's CPU priority (Linux: a thread is scheduled by its own id). */
+function setNice(nice) {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    os.setPriority(tid, nice);
+  } catch {
+    // not Linux, or not allowed: run at the process's priority
+  }
+}
 
 const port = parentPort ?? {
   on: (_event, fn) => {
@@ -14,6 +26,7 @@ const port = parentPort ?? {
 };
 
 port.on('message', (msg) => {
+  if (msg.nice !== undefined) return setNice(msg.nice);
   try {
     const res = runBlock(msg.job);
     // transfer needs a buffer of its own

@@ -11,33 +11,45 @@ import { cleanup, fixture, storeLayer } from './testing.ts';
 test.after(cleanup);
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const big = (n: number) => [{ type: 'file' as const, name: 'big.bin', data: randomBytes(n) }];
+const exists = (f: string) => fs.stat(f).then(() => true, () => false);
+/** Pending until `f` exists (the work at nice 19 may wait for other tests' CPU). */
+async function until(f: string): Promise<void> {
+  for (let i = 0; i < 400 && !(await exists(f)); i++) await pause(25);
+}
+const big = (n: number) => [{ type: 'file' as const, name: 'big.bin', data: randomBytes(n).toString('base64') }];
 
 test('a layer offered while waiting is stored as the export would make it', async () => {
-  const { storeDir, layer } = await fixture();
+  const files = big(1024 * 1024);
+  const { storeDir, layer } = await fixture(files);
   const pre = new Precompressor({ storeDir, compression: 'gzip' });
   pre.offer(layer);
-  await pre.during(pause(300));
-  await pre.stop();
   const mapping = layerMappingPath(storeDir, layer.diffID, layerVariant('gzip', undefined, undefined));
-  assert.ok(await fs.stat(mapping).catch(() => undefined), 'mapping written');
+  await pre.during(until(mapping));
+  await pre.stop();
+  assert.ok(await exists(mapping), 'mapping written');
   const pool = new CompressPool({ threads: 0 });
   const got = await exportLayer(layer, { storeDir, pool });
   assert.is(got.source, 'reused');
   // the same bytes an export compressing it itself makes
-  const fresh = await fixture();
+  const fresh = await fixture(files);
   const made = await exportLayer(fresh.layer, { storeDir: fresh.storeDir, pool });
   assert.is(got.desc.digest, made.desc.digest);
 });
 
-test('nothing is compressed unless the caller is waiting', async () => {
-  const { storeDir, layer } = await fixture();
+test('nothing is compressed unless the caller has waited a while, nor a small layer', async () => {
+  const { storeDir, layer } = await fixture(big(1024 * 1024));
+  const small = await storeLayer(storeDir);
   const pre = new Precompressor({ storeDir, compression: 'gzip' });
   pre.offer(layer);
+  await pre.during(pause(100));
   await pause(200);
-  await pre.stop();
   const mapping = layerMappingPath(storeDir, layer.diffID, layerVariant('gzip', undefined, undefined));
   assert.not.ok(await fs.stat(mapping).catch(() => undefined));
+  pre.offer(small);
+  await pre.during(until(mapping));
+  await pre.stop();
+  assert.ok(await fs.stat(mapping).catch(() => undefined), 'the big one once waiting');
+  assert.not.ok(await fs.stat(layerMappingPath(storeDir, small.diffID, 'gzip-6')).catch(() => undefined), 'not the small one');
 });
 
 test('stopping mid-layer leaves no blob and no temp file behind', async () => {
@@ -48,7 +60,7 @@ test('stopping mid-layer leaves no blob and no temp file behind', async () => {
   pre.offer(layer);
   let release = () => {};
   const waiting = pre.during(new Promise<void>((r) => (release = r)));
-  await pause(50);
+  await pause(400);
   await pre.stop();
   release();
   await waiting;
@@ -61,10 +73,10 @@ test('stopping mid-layer leaves no blob and no temp file behind', async () => {
 });
 
 test('compressed layers (base images) are not offered work', async () => {
-  const { storeDir, layer } = await fixture();
+  const { storeDir, layer } = await fixture(big(1024 * 1024));
   const pre = new Precompressor({ storeDir, compression: 'gzip' });
   pre.offer({ ...layer, blob: { ...layer.blob, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' } });
-  await pre.during(pause(100));
+  await pre.during(pause(400));
   await pre.stop();
   assert.not.ok(await fs.stat(layerMappingPath(storeDir, layer.diffID, 'gzip-6')).catch(() => undefined));
 });

@@ -4,8 +4,9 @@
 // variant, same mapping file), so the export after the build copies stored
 // blobs instead of compressing on the critical path.
 //
-// Work runs only while the caller says it is waiting (during()), on one
-// thread, so it takes the CPU a build leaves idle rather than the build's own.
+// Work runs only while the caller says it is waiting on something slow
+// (during()), on one thread at nice 19, so it takes the CPU a build leaves
+// idle rather than the build's own.
 // stop() ends it: a blob being written is discarded by the store (temp file,
 // never renamed), and the export compresses that layer itself.
 import { BlobStore } from '@pipekit/cas-store';
@@ -13,6 +14,11 @@ import type { Layer } from '@pipekit/wire';
 import { CompressPool } from './compress-pool.ts';
 import { MEDIA_LAYER_TAR, exportLayer } from './layers.ts';
 import type { LayerCompression } from './decompress.ts';
+
+// a small layer costs the export next to nothing, and each job costs the build
+// a few file operations on its main thread: only bigger ones are done ahead
+const MIN_BYTES = 512 * 1024;
+const LONG_WAIT_MS = 250;
 
 export type PrecompressOptions = {
   storeDir: string;
@@ -24,7 +30,8 @@ export type PrecompressOptions = {
 export class Precompressor {
   private readonly opts: PrecompressOptions;
   private readonly blobs: BlobStore;
-  private readonly pool = new CompressPool({ threads: 1 });
+  // nice 19: steps that compute keep the CPU; waiting ones leave it to this
+  private readonly pool = new CompressPool({ threads: 1, nice: 19 });
   private readonly queue: Layer[] = [];
   private readonly seen = new Set<string>();
   private waiting = 0;
@@ -38,20 +45,29 @@ export class Precompressor {
 
   /** A layer built here (a plain tar blob) that an export will want compressed. */
   offer(layer: Layer): void {
-    if (this.stopped || layer.blob.mediaType !== MEDIA_LAYER_TAR || this.seen.has(layer.diffID)) return;
+    if (this.stopped || layer.blob.mediaType !== MEDIA_LAYER_TAR || layer.blob.size < MIN_BYTES || this.seen.has(layer.diffID)) return;
     this.seen.add(layer.diffID);
     this.queue.push(layer);
     this.pump();
   }
 
-  /** Compress while `p` (a running container, say) is pending. */
+  /**
+   * Compress while `p` (a running container, say) is pending, once it has been
+   * pending a while: starting a short step is CPU work of its own (runc), a
+   * long one mostly waits.
+   */
   async during<T>(p: Promise<T>): Promise<T> {
-    this.waiting++;
-    this.pump();
+    let counted = false;
+    const timer = setTimeout(() => {
+      counted = true;
+      this.waiting++;
+      this.pump();
+    }, LONG_WAIT_MS);
     try {
       return await p;
     } finally {
-      this.waiting--;
+      clearTimeout(timer);
+      if (counted) this.waiting--;
     }
   }
 
