@@ -25,8 +25,20 @@ const port = parentPort ?? {
   postMessage: (msg, transfer) => globalThis.postMessage(msg, transfer),
 };
 
+/** Compress sample data (tar-like: headers, text, zeros) so the codec is compiled before real jobs. */
+function warmup({ codec, level }) {
+  const sample = new Uint8Array(256 * 1024);
+  for (let i = 0; i < sample.length; i++) sample[i] = i % 512 < 100 ? 0 : (i * 31 + (i >> 9)) % 96 + 32;
+  try {
+    for (let round = 0; round < 2; round++) runBlock({ codec, data: sample, last: round === 1, level });
+  } catch {
+    // a failing codec fails the real job, with its error
+  }
+}
+
 port.on('message', (msg) => {
   if (msg.nice !== undefined) return setNice(msg.nice);
+  if (msg.warmup) return warmup(msg.warmup);
   try {
     const res = runBlock(msg.job);
     // transfer needs a buffer of its own

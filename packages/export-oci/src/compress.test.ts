@@ -86,4 +86,18 @@ test.after(async () => {
   await threaded.close();
 });
 
+for (const codec of ['gzip', 'zstd'] as const) {
+  test(`threads warmed for ${codec}, and at nice 19, give the same bytes as inline`, async () => {
+    const data = sample(300 * 1024);
+    const warmed = new CompressPool({ threads: 2, nice: 19 });
+    try {
+      warmed.warm({ codec, level: codec === 'gzip' ? 6 : 3 });
+      const [a, b] = await Promise.all([compress(data, codec, warmed, 64 * 1024), compress(data, codec, inline, 64 * 1024)]);
+      assert.ok(a.equals(b));
+    } finally {
+      await warmed.close();
+    }
+  });
+}
+
 test.run();

@@ -7,6 +7,7 @@ import { BlobStore, resolveStoreDir } from '@pipekit/cas-store';
 import { UsageError, readImages } from '@pipekit/wire';
 import { annotationFlagToOption } from './annotations.ts';
 import { CompressPool } from './compress-pool.ts';
+import { LEVELS } from './compress.ts';
 import { checkDest, type Pending } from './dest.ts';
 import { checkStores, prepareImageOutput, readEpoch, type ExportResult } from './export.ts';
 import { writeFilesystem } from './fs-output.ts';
@@ -45,6 +46,12 @@ export type RunResult = { images: ExportResult[]; stdoutLine: string };
 /** Milliseconds of waiting for the records after which the compression threads are started. */
 const WARM_AFTER_MS = 500;
 
+/** The codec and level an output will compress with, to warm the threads with. */
+function warmCodec(spec: OutputSpec): { codec: 'gzip' | 'zstd'; level: number } {
+  const codec = spec.compression === 'zstd' ? 'zstd' : 'gzip';
+  return { codec, level: spec.level ?? LEVELS[codec].default };
+}
+
 export async function runExport(cmd: ExportCommand): Promise<RunResult> {
   const specs = outputSpecs(cmd);
   const toStdout = specs.filter((s) => s.dest === '-');
@@ -57,8 +64,8 @@ export async function runExport(cmd: ExportCommand): Promise<RunResult> {
   try {
     // input still pending after a while means the build upstream is running:
     // start the compression threads meanwhile instead of after it
-    const compresses = specs.some((s) => s.type !== 'local' && s.type !== 'tar' && s.compression !== 'uncompressed');
-    const warm = setTimeout(() => compresses && pool.warm(), WARM_AFTER_MS);
+    const compressing = specs.find((s) => s.type !== 'local' && s.type !== 'tar' && s.compression !== 'uncompressed');
+    const warm = setTimeout(() => compressing && pool.warm(warmCodec(compressing)), WARM_AFTER_MS);
     const images = await readImages(cmd.input).finally(() => clearTimeout(warm));
     // the store llb-solve used is named in its records; an explicit --store wins
     const storeDir = cmd.store ? resolveStoreDir(cmd.store) : images[0].store ? path.resolve(images[0].store) : resolveStoreDir();
