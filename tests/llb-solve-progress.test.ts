@@ -8,6 +8,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ROOT, sh, tempDir, listFiles } from './helpers/cli.ts';
 import { busyboxContext, vertices } from './helpers/busybox-context.ts';
+import { pidAlive, pidInName } from '@pipekit/cas-store';
+import { runcRoot } from '@pipekit/wire';
 
 test('independent stages run at the same time', async () => {
   const store = await tempDir('store');
@@ -46,12 +48,57 @@ test('cancellation stops the container and leaves no mounts or temp files', asyn
   assert.ok(code !== 0, 'exit code says it did not finish');
   const mounts = await fs.readFile('/proc/self/mounts', 'utf8');
   assert.not.ok(mounts.includes(store), 'no mounts left');
-  // other tests may run containers at the same time: look only at this store's
-  const ps = await sh('runc --root /run/pipekit-runc list --format json');
-  const mine = (JSON.parse(ps.stdout.toString() || 'null') ?? []).filter((c: { bundle: string }) => c.bundle.startsWith(store));
-  assert.equal(mine, [], 'no containers left');
+  // other tests may run containers at the same time: only this llb-solve's count
+  assert.equal(await containersOf(child.pid as number), [], 'no containers left');
   assert.equal(await listFiles(path.join(store, 'tmp')), []);
   assert.equal(await fs.readdir(path.join(store, 'snapshots', 'tmp')).catch(() => []), []);
+});
+
+/** Containers whose bundle names `pid`. */
+async function containersOf(pid: number): Promise<{ id: string; bundle: string }[]> {
+  const ps = await sh(`runc --root ${runcRoot()} list --format json`);
+  return (JSON.parse(ps.stdout.toString() || 'null') ?? []).filter((c: { bundle: string }) => pidInName(path.basename(c.bundle)) === pid);
+}
+
+/** The pid, among `root` and its descendants, that owns a running container. */
+async function solverPid(root: number): Promise<number> {
+  const ps = await sh(`runc --root ${runcRoot()} list --format json`);
+  for (const c of JSON.parse(ps.stdout.toString() || 'null') ?? []) {
+    const pid = pidInName(path.basename(c.bundle));
+    for (let p = pid; p && p > 1; ) {
+      if (p === root) return pid as number;
+      const status = await fs.readFile(`/proc/${p}/status`, 'utf8').catch(() => '');
+      p = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    }
+  }
+  throw new Error(`no container of process ${root}`);
+}
+
+test('a container left by a killed llb-solve is stopped by the next one', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext('FROM bb\nRUN echo started && sleep 60');
+  const graph = path.join(ctx, 'graph.ndjson');
+  assert.is((await sh(`df-parse Dockerfile --store ${store} > ${graph}`, { cwd: ctx })).code, 0);
+  const bin = (await sh('command -v llb-solve')).stdout.toString().trim();
+  const child = spawn(bin, ['--store', store, '--progress', 'rawjson', graph], { cwd: ctx, stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  await new Promise<void>((resolve) => {
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (err.includes('c3RhcnRlZA')) resolve(); // base64 of "started"
+    });
+  });
+  // the llb-solve process itself (under Deno the bin may be a wrapper around it)
+  const pid = await solverPid(child.pid as number);
+  process.kill(pid, 'SIGKILL');
+  if (pid !== child.pid) process.kill(child.pid as number, 'SIGKILL');
+  await exited;
+  assert.is((await containersOf(pid)).length, 1, 'SIGKILL leaves the container running');
+  const next = await busyboxContext('FROM bb\nRUN echo next > /next');
+  const r = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress quiet > /dev/null`, { cwd: next });
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(await containersOf(pid), [], 'the next llb-solve stopped it');
 });
 
 /** Mask what changes between runs: durations and log times. */

@@ -4,10 +4,8 @@
 // dead processes are removed; a live build's work is never touched.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { runCommand, runcRoot } from '@pipekit/wire';
 import { pidAlive, pidInName } from './lock.ts';
-
-export const RUNC_ROOT = '/run/pipekit-runc';
 
 export type Leftover = { path: string; why: string };
 
@@ -47,11 +45,12 @@ export async function findLeftovers(storeDir: string, opts: { noPidToo?: boolean
   return out;
 }
 
-/** Stop containers whose bundle is inside `dir` (their llb-solve was killed). */
-async function stopContainers(dirs: string[]): Promise<void> {
+/** Stop containers whose bundle is (inside) one of `dirs` (their llb-solve was killed). */
+export async function stopContainers(dirs: string[]): Promise<void> {
   if (dirs.length === 0) return;
-  const res = await execa('runc', ['--root', RUNC_ROOT, 'list', '--format', 'json'], { reject: false }).catch(() => undefined);
-  if (!res || res.exitCode !== 0) return;
+  const RUNC_ROOT = runcRoot();
+  const res = await runCommand('runc', ['--root', RUNC_ROOT, 'list', '--format', 'json']);
+  if (res.code !== 0) return;
   let list: { id: string; bundle: string }[] = [];
   try {
     list = JSON.parse(String(res.stdout) || '[]') ?? [];
@@ -60,8 +59,8 @@ async function stopContainers(dirs: string[]): Promise<void> {
   }
   for (const c of list) {
     if (!dirs.some((d) => c.bundle === d || c.bundle.startsWith(`${d}/`))) continue;
-    await execa('runc', ['--root', RUNC_ROOT, 'kill', c.id, 'KILL'], { reject: false }).catch(() => undefined);
-    await execa('runc', ['--root', RUNC_ROOT, 'delete', '--force', c.id], { reject: false }).catch(() => undefined);
+    await runCommand('runc', ['--root', RUNC_ROOT, 'kill', c.id, 'KILL']);
+    await runCommand('runc', ['--root', RUNC_ROOT, 'delete', '--force', c.id]);
   }
 }
 
@@ -70,8 +69,8 @@ export async function removeLeftovers(items: Leftover[]): Promise<void> {
   await stopContainers(items.map((i) => i.path));
   for (const item of items) {
     for (const mp of await mountsUnder(item.path)) {
-      const r = await execa('umount', [mp], { reject: false });
-      if (r.exitCode !== 0) await execa('umount', ['-l', mp], { reject: false });
+      const r = await runCommand('umount', [mp]);
+      if (r.code !== 0) await runCommand('umount', ['-l', mp]);
     }
     await fs.rm(item.path, { recursive: true, force: true });
   }

@@ -8,8 +8,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { Buffer } from 'node:buffer';
-import { execa } from 'execa';
-import { PipekitError } from '@pipekit/wire';
+import { PipekitError, runCommand } from '@pipekit/wire';
 import type { Credentials, CredentialsFn } from './auth.ts';
 
 type AuthEntry = { auth?: string; username?: string; password?: string; identitytoken?: string };
@@ -42,11 +41,11 @@ function fromEntry(e: AuthEntry, where: string): Credentials | undefined {
 
 async function fromHelper(helper: string, server: string): Promise<Credentials | undefined> {
   const bin = `docker-credential-${helper}`;
-  const res = await execa(bin, ['get'], { input: server, reject: false }).catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
-  if (res.exitCode !== 0) {
+  const res = await runCommand(bin, ['get'], { input: server });
+  if (res.code !== 0) {
     const msg = String(res.stderr || res.stdout).trim();
     if (/not found in native keychain|credentials not found/i.test(msg)) return undefined;
-    throw new PipekitError(`credential helper ${bin} failed for ${server}: ${msg || `exit ${res.exitCode}`}`);
+    throw new PipekitError(`credential helper ${bin} failed for ${server}: ${msg || `exit ${res.code}`}`);
   }
   const doc = JSON.parse(String(res.stdout)) as { Username?: string; Secret?: string };
   if (!doc.Secret) return undefined;

@@ -1,12 +1,12 @@
 // OCI bundles live under /run (tmpfs, per boot): config.json holds the step's
 // environment, secret env values included, so it never touches the store's
 // disk. Names carry the owner's pid; a bundle left behind by a killed llb-solve
-// is removed by the next one.
+// is removed by the next one, after stopping a container still running in it.
 import { promises as fs, rmSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { runtimeDir } from '@pipekit/wire';
-import { pidAlive, pidInName } from '@pipekit/cas-store';
+import { pidAlive, pidInName, stopContainers } from '@pipekit/cas-store';
 import { hostsFile } from './spec.ts';
 
 const ROOT = path.join(runtimeDir(), 'bundles');
@@ -17,14 +17,18 @@ let ready: Promise<void> | undefined;
 
 async function sweep(): Promise<void> {
   await fs.mkdir(ROOT, { recursive: true, mode: 0o700 });
+  const stale: string[] = [];
   for (const name of await fs.readdir(ROOT).catch(() => [] as string[])) {
     const abs = path.join(ROOT, name);
     const pid = pidInName(name);
-    const stale = pid !== undefined
+    const gone = pid !== undefined
       ? !pidAlive(pid)
       : await fs.stat(abs).then((st) => Date.now() - st.mtimeMs > LEGACY_AGE_MS, () => false);
-    if (stale) await fs.rm(abs, { recursive: true, force: true }).catch(() => undefined);
+    if (gone) stale.push(abs);
   }
+  // a killed llb-solve's container may still run (its root overlay lives in the container's own namespace)
+  await stopContainers(stale.filter((d) => path.basename(d).startsWith('b-')));
+  for (const abs of stale) await fs.rm(abs, { recursive: true, force: true }).catch(() => undefined);
 }
 
 /** A fresh bundle directory for one container. */

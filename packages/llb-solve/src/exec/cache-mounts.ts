@@ -6,8 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import { execa } from 'execa';
-import { BuildError, type Mount } from '@pipekit/wire';
+import { BuildError, PipekitError, runCommand, type Mount } from '@pipekit/wire';
 import type { Store } from '@pipekit/cas-store';
 
 export type CacheMountHandle = { dir: string; release: () => Promise<void> };
@@ -45,7 +44,8 @@ async function seed(into: string, from: string | undefined): Promise<void> {
   if (!from) return;
   const st = await fs.stat(from).catch(() => undefined);
   if (st?.isDirectory()) {
-    await execa('cp', ['-a', `${from}/.`, into]);
+    const res = await runCommand('cp', ['-a', `${from}/.`, into]);
+    if (res.code !== 0) throw new PipekitError(`cannot seed cache mount from ${from}: ${res.stderr.trim() || `exit ${res.code}`}`);
     await fs.chmod(into, st.mode & 0o7777);
     await fs.chown(into, st.uid, st.gid);
   }

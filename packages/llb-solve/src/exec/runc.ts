@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { BuildError, PipekitError, runCommand, runtimeDir } from '@pipekit/wire';
+import { BuildError, PipekitError, runCommand, runcRoot } from '@pipekit/wire';
 
-export const RUNC_ROOT = path.join(runtimeDir(), 'runc');
+export const RUNC_ROOT = runcRoot();
 
 export type RunResult = { exitCode: number };
 

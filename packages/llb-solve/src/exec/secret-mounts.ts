@@ -8,8 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { execa } from 'execa';
-import { BuildError, PipekitError, type ExecOp, type Mount, runtimeDir } from '@pipekit/wire';
+import { BuildError, PipekitError, runCommand, type ExecOp, type Mount, runtimeDir } from '@pipekit/wire';
 import { contentFingerprint, fingerprintKey, type SessionInfo, type SessionProvider } from '@pipekit/secret-agent';
 import type { SolveContext } from '../context.ts';
 import type { OciMount } from './spec.ts';
@@ -40,8 +39,8 @@ async function privateDir(): Promise<string> {
 
 async function unmountAndRemove(dir: string, mounted: boolean): Promise<void> {
   if (mounted) {
-    const res = await execa('umount', [dir], { reject: false });
-    if (res.exitCode !== 0) await execa('umount', ['-l', dir], { reject: false });
+    const res = await runCommand('umount', [dir]);
+    if (res.code !== 0) await runCommand('umount', ['-l', dir]);
   }
   await fs.rm(dir, { recursive: true, force: true });
 }
@@ -59,8 +58,8 @@ async function secretFile(ctx: SolveContext, m: Mount): Promise<SecretMount | un
   try {
     const mode = opt.mode & 0o777;
     const noexec = mode & 0o111 ? [] : ['noexec'];
-    const res = await execa('mount', ['-t', 'tmpfs', '-o', ['nodev', 'nosuid', ...noexec, 'mode=0700', 'size=1m'].join(','), 'tmpfs', dir], { reject: false });
-    if (res.exitCode !== 0) throw new PipekitError(`cannot mount a tmpfs for secret "${opt.id}": ${String(res.stderr).trim()}`);
+    const res = await runCommand('mount', ['-t', 'tmpfs', '-o', ['nodev', 'nosuid', ...noexec, 'mode=0700', 'size=1m'].join(','), 'tmpfs', dir]);
+    if (res.code !== 0) throw new PipekitError(`cannot mount a tmpfs for secret "${opt.id}": ${String(res.stderr).trim()}`);
     mounted = true;
     const file = path.join(dir, randomBytes(8).toString('hex'));
     await fs.writeFile(file, value, { mode: 0o600 });
