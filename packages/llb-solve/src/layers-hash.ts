@@ -8,7 +8,7 @@ import { readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
 import { contentHash, type HashOptions } from './fs/contenthash.ts';
 import { PatternMatcher } from './fs/dockerignore.ts';
 import type { LayersRef } from './refs.ts';
-import { withView } from './view.ts';
+import { singleFileRoot, withView } from './view.ts';
 
 type Memo = { hash: string; records?: [string, string][] };
 
@@ -31,9 +31,12 @@ export async function layersContentHash(
   }
   const records = new Map<string, string>();
   const hashOpts: HashOptions = { followSymlink: opts.followSymlink, allowWildcard: opts.allowWildcard, exclude: exclude.length ? new PatternMatcher(exclude) : undefined };
-  const hash = await withView(store, ref, (root) => contentHash(root, src, { ...hashOpts, collect: records }));
+  const hash = (root: string) => contentHash(root, src, { ...hashOpts, collect: records });
+  // one plain file: hashed in the layer that holds it, no mount
+  const oneFile = singleFileRoot(store, ref, src, opts.allowWildcard ?? false);
+  const sum = await (oneFile ? hash(oneFile) : withView(store, ref, hash));
   for (const [p, r] of records) collect?.set(p, r);
   const kept = records.size <= MAX_RECORDS ? [...records] : undefined;
-  await writeJsonAtomic(file, { hash, records: kept } satisfies Memo).catch(() => undefined);
-  return hash;
+  await writeJsonAtomic(file, { hash: sum, records: kept } satisfies Memo).catch(() => undefined);
+  return sum;
 }

@@ -3,8 +3,9 @@
 import { promises as fs } from 'node:fs';
 import { mountOverlay, unmount, type Store } from '@pipekit/cas-store';
 import { PipekitError } from '@pipekit/wire';
-import type { Ref } from './refs.ts';
+import type { LayersRef, Ref } from './refs.ts';
 import { discard } from './trash.ts';
+import { LayeredRoot } from './fs/layered.ts';
 
 export async function withView<T>(store: Store, ref: Ref, fn: (root: string) => Promise<T>): Promise<T> {
   if (ref.kind === 'dir') return fn(ref.dir);
@@ -108,4 +109,31 @@ export async function openScratchOverlay(store: Store, ref: Ref): Promise<{ root
       for (const d of [upper, work, root]) await fs.rm(d, { recursive: true, force: true });
     },
   };
+}
+
+/** A layer chain read in userspace (see fs/layered.ts): answers without a mount. */
+export function layeredView(store: Store, ref: LayersRef): LayeredRoot {
+  return new LayeredRoot(ref.layers.map((l) => {
+    if (!l.snapshot) throw new PipekitError(`layer ${l.diffID} has no unpacked snapshot`);
+    return store.snapshots.dir(l.snapshot);
+  }));
+}
+
+const WILDCARD = /[*?[\\]/;
+
+/**
+ * A directory that can stand in for the mounted view of `ref` when only `src`
+ * is read: the one layer holding `src` when that is a regular file reached
+ * without symlinks (its parent dirs are then in that layer too, and its stat
+ * is what the overlay shows). Undefined when a mount is needed.
+ */
+export function singleFileRoot(store: Store, ref: Ref, src: string, wildcard: boolean): string | undefined {
+  if (ref.kind !== 'layers' || ref.layers.length === 0 || (wildcard && WILDCARD.test(src))) return undefined;
+  const rel = src.split('/').filter((s) => s !== '' && s !== '.');
+  if (rel.length === 0 || rel.includes('..')) return undefined;
+  const view = layeredView(store, ref);
+  if (view.resolve(src) !== `/${rel.join('/')}`) return undefined;
+  const e = view.lstat(src);
+  if (!e?.st.isFile()) return undefined;
+  return e.host.slice(0, e.host.length - rel.join('/').length - 1);
 }

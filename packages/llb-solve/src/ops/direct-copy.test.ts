@@ -10,9 +10,9 @@ import { commitSnapshot, isOpaqueDirSync, packLayer, Store, type LayerEntry } fr
 import type { CopyAction, FileAction } from '@pipekit/wire';
 import type { SolveContext, Vertex } from '../context.ts';
 import type { LayersRef } from '../refs.ts';
-import { mountWritable } from '../view.ts';
+import { mountWritable, singleFileRoot, withView } from '../view.ts';
 import { copyAction, type Owner } from '../fs/copy.ts';
-import { lookupUid } from '../fs/user.ts';
+import { lookupUid, type RootFs } from '../fs/user.ts';
 import { copyWithoutOverlay } from './direct-copy.ts';
 import { contentHash, recordHash } from '../fs/contenthash.ts';
 import type { PreviousResult } from '../explain.ts';
@@ -105,7 +105,7 @@ async function setup() {
   return fixture;
 }
 
-async function ownerOf(root: string, name: string | null): Promise<Owner> {
+async function ownerOf(root: RootFs, name: string | null): Promise<Owner> {
   if (!name) return null;
   const uid = await lookupUid(root, name);
   return { uid, gid: uid };
@@ -142,6 +142,47 @@ for (const [name, over, user] of CASES) {
     assert.equal(describe(store.snapshots.dir(direct!.tmpId)), describe(store.snapshots.dir(tmpId)));
   });
 }
+
+// sources in a layer chain (COPY --from): one plain file is read from the layer
+// holding it, anything else through a mounted view; both must match the overlay path
+const FROM_LAYERS: [string, Partial<CopyAction>][] = [
+  ['one file', { src: '/etc/passwd', dest: '/copied/', dirCopyContents: false }],
+  ['one file from the upper layer', { src: '/app/extra.txt', dest: '/x.txt', dirCopyContents: false }],
+  ['a file in a dir both layers hold', { src: '/app/old.txt', dest: '/srv/old.txt', dirCopyContents: false }],
+  ['through a symlink', { src: '/link/../data', dest: '/d', dirCopyContents: false }],
+  ['a directory', { src: '/app', dest: '/app2' }],
+  ['a wildcard', { src: '/app/*.txt', dest: '/w/' }],
+];
+
+for (const [name, over] of FROM_LAYERS) {
+  test(`same upper dir both ways, from layers: ${name}`, async () => {
+    const { store, base } = await setup();
+    const c = copy(over);
+    const a: FileAction = { input: 0, secondaryInput: 1, output: 0, copy: c } as FileAction;
+    const v = { inputs: [base, base], inputKeys: [] } as unknown as Vertex;
+    const rw = await mountWritable(store, base);
+    try {
+      await withView(store, base, (srcRoot) => copyAction(rw.root, srcRoot, c, { owner: null, fromLocal: false }));
+    } catch (err) {
+      await rw.abort();
+      throw err;
+    }
+    const { tmpId } = await rw.finish();
+    const direct = await copyWithoutOverlay({ store } as SolveContext, v, a, base, async () => null);
+    assert.ok(direct, 'took the direct path');
+    assert.equal(describe(store.snapshots.dir(direct!.tmpId)), describe(store.snapshots.dir(tmpId)));
+  });
+}
+
+test('one plain file in a layer chain is read where it lies; anything else needs the mount', async () => {
+  const { store, base } = await setup();
+  const top = store.snapshots.dir(base.layers[1].snapshot as string);
+  const bottom = store.snapshots.dir(base.layers[0].snapshot as string);
+  assert.is(singleFileRoot(store, base, '/app/extra.txt', true), top);
+  assert.is(singleFileRoot(store, base, 'etc/passwd', true), bottom);
+  for (const src of ['/app', '/link/x', '/missing', '/app/*.txt', '/', '/etc/../data']) assert.is(singleFileRoot(store, base, src, true), undefined, src);
+  assert.is(singleFileRoot(store, { kind: 'dir', dir: '/tmp', exclude: [] } as never, '/x', false), undefined);
+});
 
 test('through a symlink or a file, the overlay path is kept', async () => {
   const { store, base, src } = await setup();

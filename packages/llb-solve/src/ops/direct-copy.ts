@@ -14,11 +14,13 @@
 // by a hard link instead of reading and writing it again.
 import { chmodSync, lchownSync, mkdirSync, utimesSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { lstatMaybe, type CopyAction, type FileAction } from '@pipekit/wire';
+import { type CopyAction, type FileAction } from '@pipekit/wire';
 import { tarFileSpans, type TarFileSpan } from '@pipekit/cas-store';
 import type { SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type LayersRef, type Ref } from '../refs.ts';
-import { withView } from '../view.ts';
+import { layeredView, singleFileRoot, withView } from '../view.ts';
+import type { LayeredRoot } from '../fs/layered.ts';
+import type { RootFs } from '../fs/user.ts';
 import { copyAction, type Owner, type Reuse } from '../fs/copy.ts';
 import { recordHash } from '../fs/contenthash.ts';
 import type { PreviousResult } from '../explain.ts';
@@ -27,13 +29,13 @@ import { WrittenFiles } from '../fs/written.ts';
 type Plan = { dirs: { rel: string; st: Stats }[]; own: Owner };
 
 /** The existing directories on the way to the destination, or undefined when the overlay must decide. */
-function planDirs(root: string, dest: string): Plan['dirs'] | undefined {
+function planDirs(base: LayeredRoot, dest: string): Plan['dirs'] | undefined {
   const parts = dest.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) return undefined;
   const dirs: Plan['dirs'] = [];
   for (let i = 0; i < parts.length; i++) {
     const rel = parts.slice(0, i + 1).join('/');
-    const st = lstatMaybe(path.join(root, rel));
+    const st = base.lstat(rel)?.st;
     if (!st) break;
     if (st.isDirectory()) {
       dirs.push({ rel, st });
@@ -70,14 +72,14 @@ async function previousSpans(ctx: SolveContext, prev: PreviousResult): Promise<{
  * undefined when the copy has to go through the overlay.
  */
 export async function copyWithoutOverlay(
-  ctx: SolveContext, v: Vertex, a: FileAction, base: LayersRef, resolveOwner: (root: string) => Promise<Owner>,
+  ctx: SolveContext, v: Vertex, a: FileAction, base: LayersRef, resolveOwner: (root: RootFs) => Promise<Owner>,
 ): Promise<{ tmpId: string; written: WrittenFiles } | undefined> {
   const c = a.copy as CopyAction;
-  const plan = await withView(ctx.store, base, async (root): Promise<Plan | undefined> => {
-    const dirs = planDirs(root, c.dest);
-    return dirs && { dirs, own: await resolveOwner(root) };
-  });
-  if (!plan) return undefined;
+  // the base is read from its layers, not mounted
+  const view = layeredView(ctx.store, base);
+  const dirs = planDirs(view, c.dest);
+  if (!dirs) return undefined;
+  const plan: Plan = { dirs, own: await resolveOwner(view) };
   const upper = await ctx.store.snapshots.prepare();
   try {
     for (const { rel, st } of plan.dirs) {
@@ -92,7 +94,7 @@ export async function copyWithoutOverlay(
     const written = new WrittenFiles(upper.dir);
     const prev = await v.previous?.();
     const spans = prev && (await previousSpans(ctx, prev));
-    await withView(ctx.store, src, (srcRoot) => {
+    const copyFrom = (srcRoot: string) => {
       const reuse: Reuse | undefined = prev && {
         prevRoot: prev.snapshotDir,
         destRoot: upper.dir,
@@ -104,7 +106,10 @@ export async function copyWithoutOverlay(
         }),
       };
       return copyAction(upper.dir, srcRoot, c, { owner: plan.own, fromLocal: src.kind === 'dir', written, reuse });
-    });
+    };
+    // one file from a stage or image is read from its layer, without mounting the chain
+    const oneFile = singleFileRoot(ctx.store, src, c.src, c.allowWildcard);
+    await (oneFile ? copyFrom(oneFile) : withView(ctx.store, src, copyFrom));
     return { tmpId: upper.id, written };
   } catch (err) {
     await ctx.store.snapshots.remove(upper.id);

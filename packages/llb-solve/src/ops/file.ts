@@ -15,7 +15,7 @@ import { PatternMatcher } from '../fs/dockerignore.ts';
 import { layersContentHash } from '../layers-hash.ts';
 import { copyAction, type Owner } from '../fs/copy.ts';
 import { resolveInRoot } from '../fs/resolve.ts';
-import { lookupGid, lookupUid } from '../fs/user.ts';
+import { lookupGid, lookupUid, type RootFs } from '../fs/user.ts';
 
 function checkChain(f: FileOp, nInputs: number): void {
   f.actions.forEach((a, i) => {
@@ -24,7 +24,7 @@ function checkChain(f: FileOp, nInputs: number): void {
   });
 }
 
-async function owner(root: string, o: ChownOpt | null): Promise<Owner> {
+async function owner(root: RootFs, o: ChownOpt | null): Promise<Owner> {
   if (!o || (!o.user && !o.group)) return null;
   const uid = o.user ? (o.user.name ? await lookupUid(root, o.user.name) : o.user.id) : 0;
   const gid = o.group ? (o.group.name ? await lookupGid(root, o.group.name) : o.group.id) : o.user ? uid : 0;
