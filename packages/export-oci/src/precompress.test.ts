@@ -36,20 +36,22 @@ test('a layer offered while waiting is stored as the export would make it', asyn
   assert.is(got.desc.digest, made.desc.digest);
 });
 
-test('nothing is compressed unless the caller has waited a while, nor a small layer', async () => {
+test('nothing is compressed unless the caller has waited a while', async () => {
   const { storeDir, layer } = await fixture(big(1024 * 1024));
   const small = await storeLayer(storeDir);
   const pre = new Precompressor({ storeDir, compression: 'gzip' });
   pre.offer(layer);
-  await pre.during(pause(100));
+  pre.offer(small);
+  // short waits (a quick step's runc start-up is CPU work itself) do not count
+  for (let i = 0; i < 3; i++) await pre.during(pause(100));
   await pause(200);
   const mapping = layerMappingPath(storeDir, layer.diffID, layerVariant('gzip', undefined, undefined));
-  assert.not.ok(await fs.stat(mapping).catch(() => undefined));
-  pre.offer(small);
-  await pre.during(until(mapping));
+  const smallMapping = layerMappingPath(storeDir, small.diffID, 'gzip-6');
+  assert.not.ok(await exists(mapping));
+  await pre.during(until(smallMapping));
   await pre.stop();
-  assert.ok(await fs.stat(mapping).catch(() => undefined), 'the big one once waiting');
-  assert.not.ok(await fs.stat(layerMappingPath(storeDir, small.diffID, 'gzip-6')).catch(() => undefined), 'not the small one');
+  assert.ok(await exists(mapping), 'both once waiting');
+  assert.ok(await exists(smallMapping), 'small layers too');
 });
 
 test('stopping mid-layer leaves no blob and no temp file behind', async () => {

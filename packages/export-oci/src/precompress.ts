@@ -15,9 +15,6 @@ import { CompressPool } from './compress-pool.ts';
 import { MEDIA_LAYER_TAR, exportLayer } from './layers.ts';
 import type { LayerCompression } from './decompress.ts';
 
-// a small layer costs the export next to nothing, and each job costs the build
-// a few file operations on its main thread: only bigger ones are done ahead
-const MIN_BYTES = 512 * 1024;
 const LONG_WAIT_MS = 250;
 
 export type PrecompressOptions = {
@@ -45,7 +42,7 @@ export class Precompressor {
 
   /** A layer built here (a plain tar blob) that an export will want compressed. */
   offer(layer: Layer): void {
-    if (this.stopped || layer.blob.mediaType !== MEDIA_LAYER_TAR || layer.blob.size < MIN_BYTES || this.seen.has(layer.diffID)) return;
+    if (this.stopped || layer.blob.mediaType !== MEDIA_LAYER_TAR || this.seen.has(layer.diffID)) return;
     this.seen.add(layer.diffID);
     this.queue.push(layer);
     this.pump();
