@@ -126,7 +126,8 @@ test('a temp file is used while writing, then renamed into place', async () => {
   const { dir, blobs } = await freshStore();
   const seen: string[][] = [];
   async function* watching(): AsyncGenerator<Uint8Array> {
-    yield Buffer.from('one');
+    // past the size that is buffered and written in one call
+    yield Buffer.alloc(5 * 1024 * 1024, 1);
     await new Promise((r) => setTimeout(r, 20));
     seen.push(await tmpFiles(dir), await blobFiles(dir));
     yield Buffer.from('two');
@@ -137,6 +138,26 @@ test('a temp file is used while writing, then renamed into place', async () => {
   assert.equal(seen[1], [], 'nothing under blobs/ before the digest is known');
   assert.equal(await tmpFiles(dir), []);
   assert.equal(await blobFiles(dir), [info.digest.slice(7)]);
+});
+
+test('a small blob is written in one call: read-only, no temp file left', async () => {
+  const { dir, blobs } = await freshStore();
+  async function* parts(): AsyncGenerator<Uint8Array> {
+    yield Buffer.from('one ');
+    yield Buffer.from('two');
+  }
+  const info = await blobs.put(parts());
+  assert.is(info.size, 7);
+  assert.equal(await tmpFiles(dir), []);
+  assert.is((await fs.stat(blobs.path(info.digest))).mode & 0o777, 0o444);
+  assert.is((await blobs.read(info.digest)).toString(), 'one two');
+  // the same bytes again: idempotent
+  assert.equal(await blobs.put('one two'), info);
+  const before = await blobFiles(dir);
+  const err = await blobs.put('x', { size: 2 }).then(() => undefined, (e: unknown) => e);
+  assert.instance(err, IntegrityError);
+  assert.equal(await blobFiles(dir), before, 'a mismatch stores nothing');
+  assert.equal(await tmpFiles(dir), []);
 });
 
 test('open() detects a corrupted blob', async () => {

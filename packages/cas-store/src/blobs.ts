@@ -2,7 +2,7 @@
 // into place only after digest and size check out, so a reader never sees a
 // partial blob and a crash leaves only tmp files behind. Reads verify again.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,9 @@ import { IntegrityError, NotFoundError, isDigest } from '@pipekit/wire';
 
 export type BlobInfo = { digest: string; size: number };
 export type BlobSource = Uint8Array | string | AsyncIterable<Uint8Array>;
+
+// inputs up to this size are hashed and written in one synchronous call
+const SMALL = 4 * 1024 * 1024;
 
 export class BlobStore {
   readonly root: string;
@@ -39,29 +42,73 @@ export class BlobStore {
 
   /** Store content; idempotent. Throws IntegrityError (and stores nothing) when `expect` does not match. */
   async put(src: BlobSource, expect: Partial<BlobInfo> = {}): Promise<BlobInfo> {
+    const input: Iterable<Uint8Array> | AsyncIterable<Uint8Array> =
+      typeof src === 'string' ? [Buffer.from(src)] : src instanceof Uint8Array ? [src] : src;
+    // most blobs (small layers, configs, manifests) fit in memory: read up to
+    // SMALL of the input first and, if that was all, write it in one call
+    const it = Symbol.asyncIterator in input ? input[Symbol.asyncIterator]() : (input as Iterable<Uint8Array>)[Symbol.iterator]();
+    const head: Uint8Array[] = [];
+    let headBytes = 0;
+    for (;;) {
+      if (headBytes >= SMALL) return this.putStream(head, it, expect);
+      const r = await it.next();
+      if (r.done) return this.putSmall(head, expect);
+      head.push(r.value);
+      headBytes += r.value.length;
+    }
+  }
+
+  private tmpName(): string {
+    return path.join(this.tmpDir, `blob-${process.pid}-${randomBytes(8).toString('hex')}`);
+  }
+
+  private checked(digest: string, size: number, expect: Partial<BlobInfo>): string {
+    if (expect.digest && expect.digest !== digest) {
+      throw new IntegrityError(`blob digest mismatch: expected ${expect.digest}, got ${digest}`);
+    }
+    if (expect.size !== undefined && expect.size !== size) {
+      throw new IntegrityError(`blob ${short(digest)} size mismatch: expected ${expect.size} bytes, got ${size}`);
+    }
+    return this.path(digest);
+  }
+
+  /** Sync: one write, no stream, no thread-pool round trips (a layer commit per RUN step). */
+  private putSmall(chunks: Uint8Array[], expect: Partial<BlobInfo>): BlobInfo {
+    const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+    const final = this.checked(digest, data.length, expect);
+    mkdirSync(this.tmpDir, { recursive: true });
+    const tmp = this.tmpName();
+    try {
+      writeFileSync(tmp, data, { mode: 0o444 });
+      mkdirSync(this.root, { recursive: true });
+      renameSync(tmp, final);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    return { digest, size: data.length };
+  }
+
+  private async putStream(head: Uint8Array[], rest: Iterator<Uint8Array> | AsyncIterator<Uint8Array>, expect: Partial<BlobInfo>): Promise<BlobInfo> {
     await fs.mkdir(this.tmpDir, { recursive: true });
-    const tmp = path.join(this.tmpDir, `blob-${process.pid}-${randomBytes(8).toString('hex')}`);
+    const tmp = this.tmpName();
     const hash = createHash('sha256');
     let size = 0;
-    const counted = async function* (s: Iterable<Uint8Array> | AsyncIterable<Uint8Array>) {
-      for await (const chunk of s) {
+    const counted = async function* () {
+      const all = async function* () {
+        yield* head;
+        for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
+      };
+      for await (const chunk of all()) {
         hash.update(chunk);
         size += chunk.length;
         yield chunk;
       }
     };
-    const input: Iterable<Uint8Array> | AsyncIterable<Uint8Array> =
-      typeof src === 'string' ? [Buffer.from(src)] : src instanceof Uint8Array ? [src] : src;
     try {
-      await pipeline(Readable.from(counted(input)), createWriteStream(tmp));
+      await pipeline(Readable.from(counted()), createWriteStream(tmp));
       const digest = `sha256:${hash.digest('hex')}`;
-      if (expect.digest && expect.digest !== digest) {
-        throw new IntegrityError(`blob digest mismatch: expected ${expect.digest}, got ${digest}`);
-      }
-      if (expect.size !== undefined && expect.size !== size) {
-        throw new IntegrityError(`blob ${short(digest)} size mismatch: expected ${expect.size} bytes, got ${size}`);
-      }
-      const final = this.path(digest);
+      const final = this.checked(digest, size, expect);
       await fs.mkdir(this.root, { recursive: true });
       await fs.chmod(tmp, 0o444);
       await fs.rename(tmp, final);
