@@ -18,6 +18,7 @@ import { claimStep, loadCached, storeCached } from './cache.ts';
 import { toImageRecord } from './result.ts';
 import { explainMiss, previousResult, readNote, rememberStep, type KeyParts } from './explain.ts';
 import { recordHash } from './fs/contenthash.ts';
+import { DigestIndex } from './fs/digest-index.ts';
 
 const HANDLERS: Record<OpKind, OpHandler> = {
   source: sourceHandler,
@@ -148,7 +149,10 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     if (!r.input) return EMPTY;
     const s = await solveVertex(r.input.digest);
     return s.outputs[r.input.index] ?? EMPTY;
-  })).finally(settle);
+  })).finally(async () => {
+    await DigestIndex.saveAll();
+    await settle();
+  });
   graph.results.forEach((r, i) => results.push(toImageRecord(opts.store, r, refs[i])));
   return results;
 }

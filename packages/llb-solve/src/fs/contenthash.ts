@@ -111,6 +111,5 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
     const abs = opts.context ? await resolveInContext(root, p, opts.followSymlink ?? true) : await resolveInRoot(root, p, opts.followSymlink ?? true);
     await hashTree(abs, p, { h, opts, root, readAt: Date.now(), visited: 0, base: p });
   }
-  await opts.index?.save();
   return `sha256:${h.digest('hex')}`;
 }

@@ -41,7 +41,11 @@ test('with an index the hash equals a plain hash, through edits that keep size a
   await sleep(1100); // older than the settle time: remembered
   const index = await DigestIndex.open(store, dir);
   const plain = () => contentHash(dir, '.', { context: true, ignoreOwner: true });
-  const indexed = () => contentHash(dir, '.', { context: true, ignoreOwner: true, index });
+  const indexed = async () => {
+    const h = await contentHash(dir, '.', { context: true, ignoreOwner: true, index });
+    await index.save();
+    return h;
+  };
   assert.is(await indexed(), await plain());
   assert.ok('src/f3.txt' in (await savedRows(store)), 'small file remembered');
   assert.ok('big.bin' in (await savedRows(store)), 'large file remembered');
@@ -70,6 +74,7 @@ test('files changed within the settle time are not remembered', async () => {
   const store = await Store.open(await temp('store'));
   const index = await DigestIndex.open(store, dir);
   await contentHash(dir, '.', { context: true, ignoreOwner: true, index });
+  await index.save();
   assert.equal(await savedRows(store), {}, 'nothing settled yet');
 });
 
@@ -82,6 +87,8 @@ test('an index is per directory and survives a new process (reopened from the st
   assert.is(await DigestIndex.open(store, a), ia, 'one instance per dir');
   assert.is.not(await DigestIndex.open(store, b), ia);
   await contentHash(a, '.', { context: true, ignoreOwner: true, index: ia });
+  assert.equal(await savedRows(store), {}, 'written once, when the build ends');
+  await DigestIndex.saveAll();
   const files = await fs.readdir(path.join(store.dir, 'contexts'));
   assert.is(files.length, 1);
   const saved = JSON.parse(await fs.readFile(path.join(store.dir, 'contexts', files[0]), 'utf8'));
@@ -98,6 +105,7 @@ test('a corrupt index file is ignored, then replaced', async () => {
   await sleep(1100);
   const index = await DigestIndex.open(store, dir);
   assert.is(await contentHash(dir, '.', { context: true, ignoreOwner: true, index }), await contentHash(dir, '.', { context: true, ignoreOwner: true }));
+  await index.save();
   assert.is(Object.keys(JSON.parse(await fs.readFile(file, 'utf8')).files).length, 21);
 });
 

@@ -67,6 +67,15 @@ export class DigestIndex {
     this.dirty = true;
   }
 
+  /**
+   * Write back every index this process opened that changed: once, when the
+   * build ends (each is a few MB for a big context, and several COPYs of one
+   * context would otherwise rewrite it once each).
+   */
+  static async saveAll(): Promise<void> {
+    for (const p of open.values()) await (await p.catch(() => undefined))?.save();
+  }
+
   /** Write the index back if it changed; a failure only costs re-hashing next time. */
   async save(): Promise<void> {
     if (!this.dirty) return;
