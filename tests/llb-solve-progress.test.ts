@@ -28,21 +28,27 @@ test('independent stages run at the same time', async () => {
   assert.ok(overlap > 500, `the two RUN steps overlap by ${overlap} ms`);
 });
 
-test('cancellation stops the container and leaves no mounts or temp files', async () => {
+/** llb-solve running `RUN echo started && sleep 60` on a fresh store, once the step has started. */
+async function startLongStep(detached: boolean) {
   const store = await tempDir('store');
   const ctx = await busyboxContext('FROM bb\nRUN echo started && sleep 60');
   const graph = path.join(ctx, 'graph.ndjson');
   assert.is((await sh(`df-parse Dockerfile --store ${store} > ${graph}`, { cwd: ctx })).code, 0);
   const bin = (await sh('command -v llb-solve')).stdout.toString().trim();
-  const child = spawn(bin, ['--store', store, '--progress', 'rawjson', graph], { cwd: ctx, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
+  const child = spawn(bin, ['--store', store, '--progress', 'rawjson', graph], { cwd: ctx, detached, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
   await new Promise<void>((resolve) => {
+    let err = '';
     child.stderr.on('data', (d) => {
       err += d;
       if (err.includes('c3RhcnRlZA')) resolve(); // base64 of "started"
     });
   });
+  return { store, child, exited };
+}
+
+test('cancellation stops the container and leaves no mounts or temp files', async () => {
+  const { store, child, exited } = await startLongStep(true);
   process.kill(-(child.pid as number), 'SIGINT');
   const code = await exited;
   assert.ok(code !== 0, 'exit code says it did not finish');
@@ -75,20 +81,7 @@ async function solverPid(root: number): Promise<number> {
 }
 
 test('a container left by a killed llb-solve is stopped by the next one', async () => {
-  const store = await tempDir('store');
-  const ctx = await busyboxContext('FROM bb\nRUN echo started && sleep 60');
-  const graph = path.join(ctx, 'graph.ndjson');
-  assert.is((await sh(`df-parse Dockerfile --store ${store} > ${graph}`, { cwd: ctx })).code, 0);
-  const bin = (await sh('command -v llb-solve')).stdout.toString().trim();
-  const child = spawn(bin, ['--store', store, '--progress', 'rawjson', graph], { cwd: ctx, stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  await new Promise<void>((resolve) => {
-    let err = '';
-    child.stderr.on('data', (d) => {
-      err += d;
-      if (err.includes('c3RhcnRlZA')) resolve(); // base64 of "started"
-    });
-  });
+  const { store, child, exited } = await startLongStep(false);
   // the llb-solve process itself (under Deno the bin may be a wrapper around it)
   const pid = await solverPid(child.pid as number);
   process.kill(pid, 'SIGKILL');

@@ -11,10 +11,10 @@
 // layers underneath.
 import { readFileSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { lstatMaybe, PipekitError } from '@pipekit/wire';
+import { lstatMaybe } from '@pipekit/wire';
+import { walkPath } from './resolve.ts';
 import { isOpaqueDirSync } from '@pipekit/cas-store';
 
-const MAX_LINKS = 255;
 
 export type LayeredEntry = { st: Stats; host: string };
 
@@ -88,26 +88,11 @@ export class LayeredRoot {
    * container sees them (absolute targets and `..` never leave the root).
    */
   resolve(p: string, followLast = true): string {
-    let pending = p.split('/').filter((s) => s !== '' && s !== '.');
-    const done: string[] = [];
-    let links = 0;
-    while (pending.length > 0) {
-      const part = pending.shift() as string;
-      if (part === '..') {
-        done.pop();
-        continue;
-      }
-      const e = this.lookup([...done, part]);
-      if (e?.st.isSymbolicLink() && (pending.length > 0 || followLast)) {
-        if (++links > MAX_LINKS) throw new PipekitError(`too many levels of symbolic links resolving ${p}`);
-        const target = readlinkSync(e.host);
-        if (target.startsWith('/')) done.length = 0;
-        pending = [...target.split('/').filter((s) => s !== '' && s !== '.'), ...pending];
-        continue;
-      }
-      done.push(part);
-    }
-    return `/${done.join('/')}`;
+    const linkAt = (parts: string[]) => {
+      const e = this.lookup(parts);
+      return e?.st.isSymbolicLink() ? readlinkSync(e.host) : undefined;
+    };
+    return `/${walkPath(p, followLast, linkAt).join('/')}`;
   }
 
   /** Contents of a regular file (symlinks followed), or undefined when there is none. */

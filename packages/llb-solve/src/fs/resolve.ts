@@ -1,17 +1,22 @@
 // Resolve a path inside a root the way the container would see it: symlinks are
 // followed, but absolute targets and `..` are re-rooted, so nothing resolves
 // outside `root` (the securejoin rule).
-import { promises as fs } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import path from 'node:path';
-import { BuildError, PipekitError } from '@pipekit/wire';
+import { BuildError, PipekitError, lstatMaybe } from '@pipekit/wire';
 
 const MAX_LINKS = 255;
 
 /**
- * One walk for both rules. `escape` is called for a symlink whose target leaves
- * the root (absolute, or `..` above it); without it such targets are re-rooted.
+ * Resolve container path `p` component by component. `linkAt(parts)` gives the
+ * target when the entry at those components is a symlink (undefined otherwise):
+ * a mounted root and a layer chain read in userspace share this one walk.
+ * `escape` is called for a symlink whose target leaves the root (absolute, or
+ * `..` above it); without it such targets are re-rooted.
  */
-async function walk(root: string, p: string, followLast: boolean, escape?: (link: string, target: string) => never): Promise<string> {
+export function walkPath(
+  p: string, followLast: boolean, linkAt: (parts: string[]) => string | undefined, escape?: (link: string, target: string) => never,
+): string[] {
   let pending = p.split('/').filter((s) => s !== '' && s !== '.');
   const done: string[] = [];
   let links = 0;
@@ -21,11 +26,9 @@ async function walk(root: string, p: string, followLast: boolean, escape?: (link
       done.pop();
       continue;
     }
-    const cur = path.join(root, ...done, part);
-    const st = await fs.lstat(cur).catch(() => undefined);
-    if (st?.isSymbolicLink() && (pending.length > 0 || followLast)) {
+    const target = pending.length > 0 || followLast ? linkAt([...done, part]) : undefined;
+    if (target !== undefined) {
       if (++links > MAX_LINKS) throw new PipekitError(`too many levels of symbolic links resolving ${p}`);
-      const target = await fs.readlink(cur);
       const up = target.split('/').filter((s) => s !== '' && s !== '.');
       if (escape) {
         const depth = up.reduce((d, x) => (d < 0 ? d : d + (x === '..' ? -1 : 1)), done.length);
@@ -37,7 +40,20 @@ async function walk(root: string, p: string, followLast: boolean, escape?: (link
     }
     done.push(part);
   }
-  return path.join(root, ...done);
+  return done;
+}
+
+// a few components per call: sync calls cost less than thread-pool trips
+function walk(root: string, p: string, followLast: boolean, escape?: (link: string, target: string) => never): Promise<string> {
+  const linkAt = (parts: string[]) => {
+    const abs = path.join(root, ...parts);
+    return lstatMaybe(abs)?.isSymbolicLink() ? readlinkSync(abs) : undefined;
+  };
+  try {
+    return Promise.resolve(path.join(root, ...walkPath(p, followLast, linkAt, escape)));
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /** Absolute host path for container path `p` under `root`. `followLast` resolves a final symlink too. */
