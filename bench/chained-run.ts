@@ -1,5 +1,6 @@
-// 30 chained `RUN echo` steps without cache: cost per step (runc floor ~29 ms).
-import { busyboxDir, report, tempDir, timed } from './lib.ts';
+// 30 chained `RUN echo` steps without cache: cost per step (runc floor ~29 ms),
+// and BuildKit's for the same Dockerfile in the same run when docker is here.
+import { BUILDKIT_NOT_MEASURED, buildkitBuild, buildkitCleanup, busyboxDir, dockerAvailable, ratio, report, tempDir, timed } from './lib.ts';
 
 const steps = 30;
 const lines = ['FROM scratch', 'COPY busybox /bin/busybox'];
@@ -12,18 +13,42 @@ timed(`df-parse Dockerfile --store ${store} > ${graph}`, ctx);
 timed(`llb-solve --store ${store} --progress quiet ${graph} > /dev/null`, ctx);
 // runc's start-up varies a lot here: five rounds, medians
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const perStep: number[] = [];
-const totals: number[] = [];
-const cachedRuns: number[] = [];
-for (let round = 0; round < 5; round++) {
-  const noCache = timed(`llb-solve --store ${store} --progress quiet --no-cache ${graph} > /dev/null`, ctx);
-  const cached = timed(`llb-solve --store ${store} --progress quiet ${graph} > /dev/null`, ctx);
-  totals.push(noCache);
-  cachedRuns.push(cached);
-  perStep.push(((noCache - cached) / steps) * 1000);
+const fmt = (xs: number[]) => `${median(xs).toFixed(3)}  (${xs.map((x) => x.toFixed(1)).join(' ')})`;
+/** Five rounds of a no-cache build then a cached one: totals, and per step in ms. */
+function rounds(noCacheBuild: () => number, cachedBuild: () => number) {
+  const totals: number[] = [];
+  const cached: number[] = [];
+  const perStep: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    totals.push(noCacheBuild());
+    cached.push(cachedBuild());
+    perStep.push(((totals[round] - cached[round]) / steps) * 1000);
+  }
+  return { totals, cached, perStep };
 }
-report(`${steps} chained RUN steps (median of 5 rounds)`, {
-  'no cache, total (s)': median(totals),
-  'no cache, per step (ms)': `${median(perStep).toFixed(3)}  (${perStep.map((x) => x.toFixed(1)).join(' ')})`,
-  'cached solve, total (s)': median(cachedRuns),
-});
+const ours = rounds(
+  () => timed(`llb-solve --store ${store} --progress quiet --no-cache ${graph} > /dev/null`, ctx),
+  () => timed(`llb-solve --store ${store} --progress quiet ${graph} > /dev/null`, ctx),
+);
+const figures: Record<string, string | number> = {
+  'no cache, total (s)': median(ours.totals),
+  'no cache, per step (ms)': fmt(ours.perStep),
+  'cached solve, total (s)': median(ours.cached),
+};
+if (dockerAvailable()) {
+  buildkitBuild(ctx); // warm, as ours
+  const bk = rounds(
+    () => buildkitBuild(ctx, { noCache: true }),
+    () => buildkitBuild(ctx),
+  );
+  buildkitCleanup();
+  Object.assign(figures, {
+    'BuildKit no cache, total (s)': median(bk.totals),
+    'BuildKit no cache, per step (ms)': fmt(bk.perStep),
+    'BuildKit cached, total (s)': median(bk.cached),
+    'ours/BuildKit, no cache total': ratio(median(ours.totals), median(bk.totals)),
+    'ours/BuildKit, per step': ratio(median(ours.perStep), median(bk.perStep)),
+    'ours/BuildKit, cached': ratio(median(ours.cached), median(bk.cached)),
+  });
+} else figures['BuildKit'] = BUILDKIT_NOT_MEASURED;
+report(`${steps} chained RUN steps (median of 5 rounds)`, figures);

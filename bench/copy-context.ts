@@ -1,7 +1,8 @@
-// COPY . /ctx of a 20,000-file context: cold, unchanged, one file changed.
+// COPY . /ctx of a 20,000-file context: cold, unchanged, one file changed; and
+// BuildKit's figures for the same context in the same run when docker is here.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { busyboxDir, report, tempDir, timed } from './lib.ts';
+import { BUILDKIT_NOT_MEASURED, buildkitBuild, buildkitCleanup, buildkitPrune, busyboxDir, dockerAvailable, ratio, report, tempDir, timed } from './lib.ts';
 
 const files = 20000;
 const ctx = busyboxDir('FROM scratch\nCOPY . /ctx\n');
@@ -33,10 +34,35 @@ for (let round = 0; round < 3; round++) {
   oneChanged.push(timed(pipe, ctx));
 }
 const fmt = (xs: number[]) => `${median(xs).toFixed(3)}  (${xs.map((x) => x.toFixed(2)).join(' ')})`;
-report(`COPY . of ${files} files (median of 3 rounds)`, {
+const figures: Record<string, string | number> = {
   'cold (s)': fmt(cold),
   'unchanged (s)': fmt(unchanged),
   'one file changed (s)': fmt(oneChanged),
   'cold, onto a base layer (s)': fmt(onBase),
   'df-parse alone, for reference (s)': startup,
-});
+};
+if (dockerAvailable()) {
+  const bk = { cold: [] as number[], unchanged: [] as number[], oneChanged: [] as number[], onBase: [] as number[] };
+  for (let round = 0; round < 3; round++) {
+    // cold means an empty builder cache, context snapshots included
+    buildkitPrune();
+    bk.onBase.push(buildkitBuild(ctx, { dockerfile: 'Dockerfile.onbase' }));
+    buildkitPrune();
+    bk.cold.push(buildkitBuild(ctx));
+    bk.unchanged.push(buildkitBuild(ctx));
+    writeFileSync(path.join(ctx, 'src', 'd7', 'f3.txt'), `changed for BuildKit ${round}\n`);
+    bk.oneChanged.push(buildkitBuild(ctx));
+  }
+  buildkitCleanup();
+  Object.assign(figures, {
+    'BuildKit cold (s)': fmt(bk.cold),
+    'BuildKit unchanged (s)': fmt(bk.unchanged),
+    'BuildKit one file changed (s)': fmt(bk.oneChanged),
+    'BuildKit cold, onto a base layer (s)': fmt(bk.onBase),
+    'ours/BuildKit, cold': ratio(median(cold), median(bk.cold)),
+    'ours/BuildKit, unchanged': ratio(median(unchanged), median(bk.unchanged)),
+    'ours/BuildKit, one file changed': ratio(median(oneChanged), median(bk.oneChanged)),
+    'ours/BuildKit, cold onto a base': ratio(median(onBase), median(bk.onBase)),
+  });
+} else figures['BuildKit'] = BUILDKIT_NOT_MEASURED;
+report(`COPY . of ${files} files (median of 3 rounds)`, figures);

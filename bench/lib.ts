@@ -2,7 +2,7 @@
 // print numbers (and ratios against a baseline measured in the same run); they
 // never pass or fail on time.
 import { execSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, copyFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, copyFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -29,17 +29,52 @@ export function busyboxDir(dockerfile: string): string {
   return dir;
 }
 
-/** BuildKit through docker, when a docker daemon answers here; else undefined. */
+// BuildKit through docker: DOCKER_HOST wins, else the daemon of
+// bench/buildkit-peer.sh when its socket is there. Debian's client matches that
+// daemon (/usr/local/bin/docker may be a newer one).
+const PEER_SOCK = '/run/pipekit-bench-docker.sock';
+const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+const dockerEnv: Record<string, string> = { DOCKER_BUILDKIT: '1' };
+if (!process.env.DOCKER_HOST && existsSync(PEER_SOCK)) dockerEnv.DOCKER_HOST = `unix://${PEER_SOCK}`;
+// builds are labelled so that cleanup finds them, even those of an aborted run
+const LABEL = 'pipekit-bench=1';
+
+export const BUILDKIT_NOT_MEASURED = 'not measured: no docker daemon here (start one: bash bench/buildkit-peer.sh)';
+
+/** True when a docker daemon answers here. */
 export function dockerAvailable(): boolean {
   try {
-    execSync('docker info', { stdio: 'ignore', timeout: 5000 });
+    execSync(`${DOCKER} info`, { stdio: 'ignore', timeout: 5000, env: { ...process.env, ...dockerEnv } });
     return true;
   } catch {
     return false;
   }
 }
 
+/** Seconds for a BuildKit build of the context `ctx`, as our pipe builds it (no network). */
+export function buildkitBuild(ctx: string, opts: { dockerfile?: string; noCache?: boolean } = {}): number {
+  const noCache = opts.noCache ? ' --no-cache' : '';
+  return timed(`${DOCKER} build --network=none -q --label ${LABEL}${noCache} -f ${opts.dockerfile ?? 'Dockerfile'} .`, ctx, dockerEnv);
+}
+
+/** Empties BuildKit's cache, so that the next build is cold. */
+export function buildkitPrune(): void {
+  // sync: the writeback of what the prune deleted is not the next build's cost
+  timed(`${DOCKER} builder prune -af && sync`, ROOT, dockerEnv);
+}
+
+/** Removes the images the benches built, and BuildKit's cache. */
+export function buildkitCleanup(): void {
+  timed(`${DOCKER} image prune -af --filter label=${LABEL}`, ROOT, dockerEnv);
+  buildkitPrune();
+}
+
+/** ours/BuildKit, as printed next to both figures. */
+export function ratio(ours: number, buildkit: number): string {
+  return `${(ours / buildkit).toFixed(2)}x`;
+}
+
 export function report(name: string, figures: Record<string, string | number>): void {
   process.stdout.write(`${name}\n`);
-  for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(34)} ${typeof v === 'number' ? v.toFixed(3) : v}\n`);
+  for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(38)} ${typeof v === 'number' ? v.toFixed(3) : v}\n`);
 }
