@@ -9,7 +9,6 @@ import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { depModuleUrl } from './dep-module-url.ts';
-import { lazyDefault } from './lazy-default.ts';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const TOOLS = ['df-parse', 'llb-solve', 'export-oci', 'cas-store'];
@@ -34,7 +33,7 @@ for (const tool of TOOLS) {
     // the workspace sources find files beside the bundle through import.meta.url
     define: { 'import.meta.url': '__pipekitModuleUrl' },
     banner: { js: "var __pipekitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [lazyDefault(['string-width']), depModuleUrl()],
+    plugins: [depModuleUrl()],
     metafile: true,
     logLevel: 'warning',
   });

@@ -1,9 +1,8 @@
 // An esbuild plugin for the CLI bundles: a dependency's import.meta.url stays
-// its own file's URL, as when the sources run, instead of the bundle's.
-// yargs looks for the package.json above its own module to guess --version;
-// given the bundle's URL (no node_modules in the path) it searched upwards from
-// the current directory instead, reading every directory up to / (/tmp alone can
-// hold thousands of entries) on each start, and printed whatever version it found.
+// its own file's URL, as when the sources run, instead of the bundle's (the
+// define in bundle.ts points workspace sources at the bundle). A package that
+// finds files beside itself through import.meta.url (yargs did: its
+// package.json, searching upwards from the wrong place) keeps working bundled.
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';

@@ -6,6 +6,7 @@ export * from './records.ts';
 export * from './read.ts';
 export * from './platform.ts';
 export * from './cli.ts';
+export * from './flags.ts';
 export * from './spawn.ts';
 export * from './runtime.ts';
 export * from './limit.ts';
