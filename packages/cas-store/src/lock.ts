@@ -61,32 +61,87 @@ function unlock(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+// Holders in this process queue here, in order, and only the one at the head
+// contends for the lock directory: a second step of the same build would
+// otherwise find its own process's lock and sleep a poll interval (~20 ms).
+const turns = new Map<string, Promise<void>>();
+
+/** Wait for this process's turn at `dir`; resolves to the call that ends the turn. */
+async function inProcessTurn(dir: string, signal?: AbortSignal): Promise<() => void> {
+  const before = turns.get(dir) ?? Promise.resolve();
+  let end: () => void = () => {};
+  const mine = new Promise<void>((r) => (end = r));
+  const tail = before.then(() => mine);
+  turns.set(dir, tail);
+  const finish = () => {
+    end();
+    if (turns.get(dir) === tail) turns.delete(dir);
+  };
+  if (signal) {
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new PipekitError('canceled'));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      if (signal.aborted) throw new PipekitError('canceled');
+      await Promise.race([before, aborted]);
+    } catch (err) {
+      // our place in the queue passes on once the ones before us are done
+      void before.then(finish);
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  } else await before;
+  return finish;
+}
+
 /**
  * Take the store lock `name` and keep it until release() (for as long as a step
  * runs); waits with growing pauses, gives up when `signal` aborts.
  */
 export async function acquireStoreLock(storeDir: string, name: string, signal?: AbortSignal): Promise<() => Promise<void>> {
   const dir = path.join(storeDir, 'run', `${name}.lock`);
+  // in the queue from the moment of the call: first come, first served
+  const turn = inProcessTurn(dir, signal);
   await ensureRunDir(dir);
-  for (let pause = POLL_MS; !(await tryLock(dir)); pause = Math.min(pause * 2, 250)) {
-    if (signal?.aborted) throw new PipekitError(`canceled while waiting for ${name}`);
-    await new Promise((r) => setTimeout(r, pause));
+  const endTurn = await turn.catch((err) => {
+    throw new PipekitError(`canceled while waiting for ${name}`, { cause: err });
+  });
+  try {
+    for (let pause = POLL_MS; !(await tryLock(dir)); pause = Math.min(pause * 2, 250)) {
+      if (signal?.aborted) throw new PipekitError(`canceled while waiting for ${name}`);
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  } catch (err) {
+    endTurn();
+    throw err;
   }
-  return async () => unlock(dir);
+  return async () => {
+    unlock(dir);
+    endTurn();
+  };
 }
 
 /** Run `fn` holding the store lock `name` (under <store>/run/); waits for other holders. */
 export async function withStoreLock<T>(storeDir: string, name: string, fn: () => Promise<T>, timeoutMs = 10 * 60_000): Promise<T> {
   const dir = path.join(storeDir, 'run', `${name}.lock`);
+  const turn = inProcessTurn(dir);
   await ensureRunDir(dir);
-  const deadline = Date.now() + timeoutMs;
-  while (!(await tryLock(dir))) {
-    if (Date.now() > deadline) throw new PipekitError(`store lock ${dir} is still held after ${Math.round(timeoutMs / 1000)} s; is another cas-store prune running?`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
+  const endTurn = await turn;
   try {
-    return await fn();
+    const deadline = Date.now() + timeoutMs;
+    while (!(await tryLock(dir))) {
+      if (Date.now() > deadline) throw new PipekitError(`store lock ${dir} is still held after ${Math.round(timeoutMs / 1000)} s; is another cas-store prune running?`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    try {
+      return await fn();
+    } finally {
+      unlock(dir);
+    }
   } finally {
-    unlock(dir);
+    endTurn();
   }
 }
