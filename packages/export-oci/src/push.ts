@@ -74,7 +74,8 @@ async function pushBlob(client: RegistryClient, ref: ImageRef, desc: Descriptor,
       return 'mounted';
     }
   }
-  const body = data ? new Uint8Array(data) : opts.blobs.open(desc.digest);
+  // a fresh read per attempt: an upload that failed half-way is sent again
+  const body = data ? new Uint8Array(data) : () => opts.blobs.open(desc.digest);
   const sent = await client.pushBlob(ref, desc.digest, desc.size, body);
   await remember(opts.storeDir, desc.digest, repo);
   return sent ? 'uploaded' : 'skipped';

@@ -254,6 +254,51 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
   return out;
 }
 
+test('a failed upload is sent again from a fresh stream, a manifest PUT again as is; a one-shot stream is not', async () => {
+  let posts = 0;
+  let puts = 0;
+  let failBlobPut = 1;
+  let manifestPuts = 0;
+  const busy = '{"errors":[{"code":"UNAVAILABLE","message":"busy"}]}';
+  const fake = await serve(async (req, res) => {
+    if (req.method === 'POST') posts++;
+    if (req.method === 'PUT' && req.url!.includes('/blobs/uploads/')) {
+      puts++;
+      if (failBlobPut-- > 0) {
+        for await (const _ of req); // read the body the client sends, then refuse it
+        return send(res, 503, busy);
+      }
+    }
+    if (req.method === 'PUT' && req.url!.includes('/manifests/') && manifestPuts++ === 0) {
+      for await (const _ of req);
+      return send(res, 503, busy);
+    }
+    await forward(req, res, `http://${reg.host}`);
+  });
+  const data = new TextEncoder().encode(`sent twice ${Date.now()}`);
+  let opened = 0;
+  const fresh = () => {
+    opened++;
+    return (async function* () {
+      yield data.subarray(0, 5);
+      yield data.subarray(5);
+    })();
+  };
+  assert.ok(await client.pushBlob(`${fake.host}/busybox`, sha256(data), data.length, fresh));
+  assert.equal({ opened, posts, puts }, { opened: 2, posts: 2, puts: 2 }, 'a new upload, from a new stream');
+  assert.ok(await client.hasBlob(`${reg.host}/busybox`, sha256(data)), 'the registry has it');
+
+  const manifest = await client.getManifest(`${reg.host}/busybox:latest`);
+  assert.is(await client.putManifest(`${fake.host}/busybox`, 'retried', manifest.bytes, manifest.mediaType), pushed);
+  assert.is(manifestPuts, 2, 'the manifest PUT was repeated');
+
+  failBlobPut = 1;
+  const once = new TextEncoder().encode(`sent once ${Date.now()}`);
+  await rejects(client.pushBlob(`${fake.host}/busybox`, sha256(once), once.length, (async function* () {
+    yield once;
+  })()), RemoteError, /answered HTTP 503 for blob upload sha256:[0-9a-f]+: UNAVAILABLE: busy$/);
+});
+
 async function serve(handler: FakeHandler): Promise<{ host: string }> {
   const fake = await startFakeRegistry(handler);
   cleanups.push(fake.stop);

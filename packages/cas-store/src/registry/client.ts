@@ -13,7 +13,7 @@ import { registryErrorMessage } from './failure.ts';
 import { MANIFEST_ACCEPT, effectiveMediaType, manifestKind } from './media-types.ts';
 import { selectPlatform, type ImageIndex } from './platform-select.ts';
 import { formatReference, parseReference, type ImageRef } from './reference.ts';
-import { Transport, type Method, type Reply } from './transport.ts';
+import { Transport, backoff, worthRetrying, type Method, type Reply } from './transport.ts';
 
 export type RegistryClientOptions = {
   /** per request: until headers arrive, then between body chunks (default 30 s) */
@@ -29,9 +29,13 @@ export type RegistryClientOptions = {
 export type FetchedManifest = { bytes: Uint8Array; mediaType: string; digest: string };
 export type ResolvedImage = { manifestDigest: string; manifest: Uint8Array; mediaType: string; indexDigest?: string };
 export type BlobBody = { size: number; body: AsyncIterable<Uint8Array> };
+/** What pushBlob sends: bytes, a stream (sent once), or a function giving a fresh stream per attempt. */
+export type BlobUpload = Uint8Array | AsyncIterable<Uint8Array> | (() => AsyncIterable<Uint8Array>);
 
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+// whole uploads (POST + PUT), as the transport retries a GET
+const UPLOAD_ATTEMPTS = 4;
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
 
 export class RegistryClient {
@@ -124,23 +128,45 @@ export class RegistryClient {
     return reply.ok;
   }
 
-  /** Upload a blob in one POST + PUT; returns false (and sends nothing) when it already exists. */
-  async pushBlob(refIn: ImageRef | string, digest: string, size: number, body: AsyncIterable<Uint8Array> | Uint8Array): Promise<boolean> {
+  /**
+   * Upload a blob in one POST + PUT; returns false (and sends nothing) when it
+   * already exists. A body that can be sent again (bytes, or a function giving
+   * a fresh stream) is, in a new upload, after a dropped connection or a 5xx:
+   * a failed upload URL is spent, so the retry starts over from the POST.
+   */
+  async pushBlob(refIn: ImageRef | string, digest: string, size: number, body: BlobUpload): Promise<boolean> {
     const ref = toRef(refIn);
     checkDigest(digest);
     if (body instanceof Uint8Array && (body.length !== size || sha256(body) !== digest)) {
       throw new IntegrityError(`cannot push blob ${digest}: content does not match its digest and size (${size} bytes)`);
     }
     if (await this.blobExists(ref, digest, true)) return false;
-    const location = await this.startUpload(ref, '');
-    if (location === true) return true;
-    const url = new URL(location);
-    url.searchParams.set('digest', digest);
-    const headers = { 'content-type': 'application/octet-stream', 'content-length': String(size) };
-    const reply = await this.transport.send({ method: 'PUT', url: url.toString(), registry: ref.registry, scopes: scopes(ref, true), headers, body });
-    if (!reply.ok) throw await this.failure(reply, ref, `blob upload ${digest}`);
-    await reply.discard();
-    return true;
+    const again = body instanceof Uint8Array || typeof body === 'function';
+    for (let attempt = 1; ; attempt++) {
+      const failure = await this.uploadOnce(ref, digest, size, typeof body === 'function' ? body() : body);
+      if (!failure) return true;
+      if (!again || attempt >= UPLOAD_ATTEMPTS || !worthRetrying(failure.why)) throw failure.error;
+      await new Promise((r) => setTimeout(r, backoff(attempt)));
+      // the lost answer may have been to a PUT that worked
+      if (await this.blobExists(ref, digest, true)) return true;
+    }
+  }
+
+  /** One upload; a failure comes back with what caused it (a thrown error or an HTTP status). */
+  private async uploadOnce(ref: ImageRef, digest: string, size: number, body: Uint8Array | AsyncIterable<Uint8Array>): Promise<{ error: Error; why: unknown } | undefined> {
+    try {
+      const location = await this.startUpload(ref, '');
+      if (location === true) return undefined;
+      const url = new URL(location);
+      url.searchParams.set('digest', digest);
+      const headers = { 'content-type': 'application/octet-stream', 'content-length': String(size) };
+      const reply = await this.transport.send({ method: 'PUT', url: url.toString(), registry: ref.registry, scopes: scopes(ref, true), headers, body });
+      if (!reply.ok) return { error: await this.failure(reply, ref, `blob upload ${digest}`), why: reply.status };
+      await reply.discard();
+      return undefined;
+    } catch (err) {
+      return { error: err as Error, why: err };
+    }
   }
 
   /** Cross-repository mount; false when the registry would not mount (the caller then uploads). */
@@ -166,7 +192,8 @@ export class RegistryClient {
       throw new IntegrityError(`cannot push manifest as ${tagOrDigest}: content hashes to ${digest}`);
     }
     if (bytes.length > MAX_MANIFEST_BYTES) throw new RemoteError(`manifest for ${imageName(ref, tagOrDigest)} is larger than ${MAX_MANIFEST_BYTES} bytes`);
-    const reply = await this.call(ref, 'PUT', `manifests/${tagOrDigest}`, { 'content-type': mediaType }, bytes, true);
+    // a manifest PUT is safe to repeat: the same bytes under the same name
+    const reply = await this.transport.send({ method: 'PUT', url: `${this.base(ref)}/manifests/${tagOrDigest}`, registry: ref.registry, scopes: scopes(ref, true), headers: { 'content-type': mediaType }, body: bytes, repeatable: true });
     if (!reply.ok) throw await this.failure(reply, ref, `manifest ${imageName(ref, tagOrDigest)}`);
     await reply.discard();
     const claimed = reply.headers.get('docker-content-digest');

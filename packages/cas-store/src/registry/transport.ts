@@ -15,6 +15,8 @@ export type SendOptions = {
   scopes: string[];
   headers?: Record<string, string>;
   body?: Uint8Array | AsyncIterable<Uint8Array>;
+  /** retry like GET although the method is not: the request is safe to repeat (a manifest PUT) */
+  repeatable?: boolean;
 };
 
 const MAX_ATTEMPTS = 5;
@@ -43,8 +45,8 @@ export class Transport {
 
   /** Send a request; returns any HTTP answer (callers judge the status), throws RemoteError if none came. */
   async send(o: SendOptions): Promise<Reply> {
-    const idempotent = o.method === 'GET' || o.method === 'HEAD';
     const replayable = !o.body || o.body instanceof Uint8Array;
+    const idempotent = o.method === 'GET' || o.method === 'HEAD' || (o.repeatable === true && replayable);
     let authorization = this.auth.cached(o.registry, o.scopes);
     let authTried = false;
     for (let attempt = 1; ; attempt++) {
@@ -211,8 +213,14 @@ function toStream(src: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
   });
 }
 
+/** Whether a failed exchange (an error thrown by send, or an answer's status) is worth another try. */
+export function worthRetrying(failure: unknown): boolean {
+  if (typeof failure === 'number') return RETRY_STATUS.has(failure);
+  return failure instanceof RetryableError && failure.retryable;
+}
+
 /** Exponential backoff with jitter: ~200 ms, 400 ms, 800 ms, 1.6 s. */
-function backoff(attempt: number): number {
+export function backoff(attempt: number): number {
   const base = 100 * 2 ** attempt;
   return base / 2 + Math.random() * (base / 2);
 }

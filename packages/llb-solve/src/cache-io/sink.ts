@@ -60,7 +60,7 @@ export function registrySink(refText: string, client: RegistryClient): CacheSink
         const [registry, repo] = [src.slice(0, slash), src.slice(slash + 1)];
         if (registry === ref.registry && repo !== ref.repository && (await client.mountBlob(ref, repo, desc.digest).catch(() => false))) return;
       }
-      await client.pushBlob(ref, desc.digest, desc.size, open());
+      await client.pushBlob(ref, desc.digest, desc.size, open);
     },
     async putManifest(bytes) {
       return client.putManifest(ref, ref.digest || ref.tag || 'latest', bytes, OCI_MANIFEST);
