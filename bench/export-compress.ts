@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlobStore, packLayer } from '@pipekit/cas-store';
-import { CompressPool, compressStream, exportImages, imageRecordFor, type Codec } from './export-compress-support.ts';
+import { CompressPool, compressStream, exportImages, imageRecord, type Codec } from './export-compress-support.ts';
 
 const FILES = 5000;
 const TOTAL = 120e6;
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     console.log(`gzip speed-up, ${availableParallelism()} threads over 1: ${(one.s / all.s).toFixed(2)}x wall; CPU ${oneCpu.toFixed(2)} s vs ${allCpu.toFixed(2)} s (parallel overhead ${((allCpu / oneCpu - 1) * 100).toFixed(0)}%)`);
     console.log(`export-oci gzip vs tar | gzip -6 (wall): ${(gzipCli / all.s).toFixed(2)}x`);
 
-    const image = imageRecordFor(storeDir, { diffID: layer.digest, size: layer.size, blob: { mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer } });
+    const image = imageRecord(storeDir, [{ diffID: layer.digest, size: layer.size, blob: { mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer } }]);
     const first = await time(() => exportImages([image], { type: 'oci', dest: path.join(root, 'a.tar'), storeDir }));
     const second = await time(() => exportImages([image], { type: 'oci', dest: path.join(root, 'b.tar'), storeDir }));
     console.log(`export of the image: first ${first.toFixed(2)} s (compresses), second ${second.toFixed(2)} s (reuses the stored blob)`);
