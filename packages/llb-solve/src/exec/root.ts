@@ -13,9 +13,8 @@ import path from 'node:path';
 import { inUserNamespace } from '@pipekit/wire';
 import { overlayOptions, type Store } from '@pipekit/cas-store';
 import type { Ref } from '../refs.ts';
-import { mountWritable } from '../view.ts';
+import { layeredView, mountWritable } from '../view.ts';
 import { discard } from '../trash.ts';
-import { LayeredRoot } from '../fs/layered.ts';
 import { resolveInRoot } from '../fs/resolve.ts';
 import type { RootFs } from '../fs/user.ts';
 import type { OciMount } from './spec.ts';
@@ -67,7 +66,7 @@ export async function stepRoot(
   if (base.kind !== 'layers' || base.layers.length === 0 || inUserNamespace()) {
     return mountedRoot(store, base, cwd, ids);
   }
-  const layered = new LayeredRoot(base.layers.map((l) => store.snapshots.dir(l.snapshot as string)));
+  const layered = layeredView(store, base);
   if (!(await cwdExists(layered, cwd))) return mountedRoot(store, base, cwd, ids);
   const upper = await store.snapshots.prepare();
   const work = await store.tempDir('work');
