@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import process from 'node:process';
 import { PipekitError, UsageError } from './errors.ts';
-import { helpText, parseFlags, type FlagSpecs, type ParseOptions, type Parsed } from './flags.ts';
+import { findShort, helpText, parseFlags, type FlagSpecs, type ParseOptions, type Parsed } from './flags.ts';
 
 /** The workspace's version (every package.json says the same), for --version. */
 export const VERSION = '0.1.0';
@@ -105,6 +105,6 @@ export async function commandArgs(
 
 function takesValue(specs: FlagSpecs, token: string | undefined): boolean {
   if (!token?.startsWith('-') || token.includes('=')) return false;
-  const name = token.startsWith('--') ? token.slice(2) : Object.keys(specs).find((k) => specs[k].alias === token.slice(1));
+  const name = token.startsWith('--') ? token.slice(2) : findShort(specs, token.slice(1));
   return name !== undefined && specs[name] !== undefined && specs[name].type !== 'boolean';
 }

@@ -26,7 +26,8 @@ export type ParseOptions = {
   negation?: boolean;
 };
 
-function findShort(specs: FlagSpecs, letter: string): string | undefined {
+/** The flag whose one-letter alias is `letter`. */
+export function findShort(specs: FlagSpecs, letter: string): string | undefined {
   return Object.keys(specs).find((k) => specs[k].alias === letter);
 }
 
