@@ -116,6 +116,37 @@ test('touching a file keeps the cache; changing one file re-runs only what reads
   assert.match(miss?.reason ?? '', /\/b\.txt \(changed\)/);
 });
 
+test('an unchanged context is known without reading it; a pruned result and later changes still rebuild right', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext('FROM bb\nCOPY src /src\nRUN cat /src/a.txt /src/sub/b.txt > /all && cat /all', { 'src/a.txt': 'a\n', 'src/sub/b.txt': 'b\n' });
+  // file times are coarse: a context changed in the second before a build is read again by the next
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.is((await build(ctx, store)).code, 0);
+  const unchanged = await build(ctx, store);
+  assert.equal(executedSteps(unchanged.err), [], unchanged.err);
+  const memo = (await fs.readdir(path.join(store, 'contexts'))).filter((f) => f.endsWith('.sums.json'));
+  assert.is(memo.length, 1, 'the context checksums are remembered');
+  // the remembered checksum still matches, but the result is gone: the COPY reads the files again
+  // (prune spares what changed in the last 2 s: it could belong to a build that just started)
+  await new Promise((r) => setTimeout(r, 2100));
+  assert.is((await sh(`cas-store prune --all --force --store ${store}`)).code, 0);
+  const pruned = await build(ctx, store);
+  assert.is(pruned.code, 0, pruned.err);
+  const copy = '[stage-1 1/2] COPY src /src';
+  assert.equal(executedSteps(pruned.err).filter((n) => n.startsWith('[stage-1')), [copy, '[stage-1 2/2] RUN cat /src/a.txt /src/sub/b.txt > /all && cat /all']);
+  assert.match(vertices(pruned.err).get(copy)?.reason ?? '', /gone from the store/);
+  assert.is(logs(pruned.err), 'a\nb\n');
+  for (const [change, want] of [
+    [() => fs.writeFile(path.join(ctx, 'src', 'sub', 'b.txt'), 'B\n'), 'a\nB\n'],
+    [() => fs.rm(path.join(ctx, 'src', 'a.txt')).then(() => fs.writeFile(path.join(ctx, 'src', 'a.txt'), 'A\n')), 'A\nB\n'],
+  ] as [() => Promise<void>, string][]) {
+    await change();
+    const r = await build(ctx, store);
+    assert.is(r.code, 0, r.err);
+    assert.is(logs(r.err), want);
+  }
+});
+
 test('files a COPY --exclude leaves out do not enter its cache key', async () => {
   const store = await tempDir('store');
   const ctx = await busyboxContext('FROM bb\nCOPY --exclude=*.md --exclude=docs . /app\nRUN ls -R /app > /list', {

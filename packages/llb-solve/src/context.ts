@@ -32,9 +32,19 @@ export type Vertex = {
   previous?: () => Promise<PreviousResult | undefined>;
 };
 
+/** What a cache key read by content. */
+export type KeyReads = {
+  /** a record per path read (explain notes, and a rebuilt copy takes unchanged files from its last result) */
+  files: Map<string, string>;
+  /** a remembered checksum of a local context may stand in for reading it: files then misses those paths */
+  mayRecall: boolean;
+  /** set when one did */
+  recalled: boolean;
+};
+
 export type OpHandler = {
   /** content-aware cache key; may read input contents */
-  cacheKey(ctx: SolveContext, v: Vertex, files?: Map<string, string>): Promise<string>;
+  cacheKey(ctx: SolveContext, v: Vertex, reads?: KeyReads): Promise<string>;
   run(ctx: SolveContext, v: Vertex): Promise<Ref[]>;
   /** results that are not layers (local dirs) are never cached */
   cacheable: boolean;

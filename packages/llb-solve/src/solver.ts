@@ -3,7 +3,7 @@
 // otherwise it runs within the --max-parallelism budget.
 import { canonicalDigest, opKind, BuildError, type Graph, type ImageRecord, type OpKind, type OpRecord, type Platform, type ResultRecord } from '@pipekit/wire';
 import type { Store } from '@pipekit/cas-store';
-import type { OpHandler, SolveContext, Vertex } from './context.ts';
+import type { KeyReads, OpHandler, SolveContext, Vertex } from './context.ts';
 import type { Progress } from './progress/events.ts';
 import { EMPTY, type Ref } from './refs.ts';
 import { Semaphore } from './semaphore.ts';
@@ -19,6 +19,7 @@ import { toImageRecord } from './result.ts';
 import { explainMiss, previousResult, readNote, rememberStep, type KeyParts } from './explain.ts';
 import { recordHash } from './fs/contenthash.ts';
 import { DigestIndex } from './fs/digest-index.ts';
+import { ContextMemo } from './fs/context-memo.ts';
 
 const HANDLERS: Record<OpKind, OpHandler> = {
   source: sourceHandler,
@@ -102,9 +103,9 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     try {
       // a local directory is read fresh every build: nothing to cache or explain
       const cacheable = handler.cacheable && !isLocalSource(v);
-      const files = new Map<string, string>();
-      const key = await handler.cacheKey(ctx, v, files);
       const ignore = opts.noCache || rec.meta.ignoreCache || (opts.noCacheFilter ?? []).includes(rec.meta.stage);
+      let reads: KeyReads = { files: new Map(), mayRecall: cacheable && !ignore, recalled: false };
+      let key = await handler.cacheKey(ctx, v, reads);
       if (cacheable && !ignore) {
         const hit = await loadCached(ctx.store, key);
         if (hit) {
@@ -112,6 +113,13 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
           return { key, outputs: hit };
         }
       }
+      // a remembered checksum stood in for reading the context: read it now, for
+      // the explain note and for a copy that takes unchanged files from its last result
+      if (reads.recalled) {
+        reads = { files: new Map(), mayRecall: false, recalled: false };
+        key = await handler.cacheKey(ctx, v, reads);
+      }
+      const { files } = reads;
       const parts: KeyParts = {
         definition: canonicalDigest({ ...rec.op, inputs: [] }),
         // a local directory's key is random; what is read from it is in `files`
@@ -151,6 +159,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     return s.outputs[r.input.index] ?? EMPTY;
   })).finally(async () => {
     await DigestIndex.saveAll();
+    await ContextMemo.saveAll();
     await settle();
   });
   graph.results.forEach((r, i) => results.push(toImageRecord(opts.store, r, refs[i])));

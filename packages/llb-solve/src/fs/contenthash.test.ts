@@ -7,6 +7,8 @@ import path from 'node:path';
 import { NotFoundError } from '@pipekit/wire';
 import { contentHash, recordHash } from './contenthash.ts';
 import { PatternMatcher } from './dockerignore.ts';
+import { ContextMemo, MARGIN_MS } from './context-memo.ts';
+import { Store } from '@pipekit/cas-store';
 
 const made: string[] = [];
 async function tree(): Promise<string> {
@@ -222,6 +224,39 @@ test('--exclude patterns: excluded entries below the source are not read; re-inc
   assert.is.not(await contentHash(root, '/src', ex(['sub', '!sub/util.go'])), re);
   // the source itself is never excluded
   assert.match(await contentHash(root, '/src/run.sh', ex(['*'])), /^sha256:/);
+});
+
+test('a memo: each hash is remembered; a remembered one stands in while nothing changed, unless reached through a symlink', async () => {
+  const root = await tree();
+  const storeDir = await fs.mkdtemp(path.join(tmpdir(), 'contenthash-store-'));
+  made.push(storeDir);
+  const store = await Store.open(storeDir);
+  // a context older than the memo's margin, as a real one usually is
+  await new Promise((r) => setTimeout(r, MARGIN_MS + 50));
+  const memo = await ContextMemo.load(store, root);
+  const SOURCES: [string, boolean][] = [['/src', true], ['/a.txt', true], ['*.txt', true], ['/to-a', false], ['/abs-src', false]];
+  const walked = new Map<string, string>();
+  for (const [src] of SOURCES) walked.set(src, await contentHash(root, src, { memo, allowWildcard: true, followSymlink: true }));
+  for (const [src, remembered] of SOURCES) {
+    let used = false;
+    const seen = new Map<string, string>();
+    const sum = await contentHash(root, src, { memo, useMemo: true, allowWildcard: true, followSymlink: true, collect: seen, onMemo: () => (used = true) });
+    assert.is(sum, walked.get(src), src);
+    assert.is(used, remembered, src);
+    assert.is(seen.size === 0, remembered, `${src}: nothing read when remembered`);
+  }
+  // other options are another checksum
+  let used = false;
+  await contentHash(root, '/src', { memo, useMemo: true, allowWildcard: true, followSymlink: true, ignoreOwner: true, onMemo: () => (used = true) });
+  assert.is(used, false, 'ignoreOwner is part of the key');
+  // a change: a fresh memo (the next build) walks again and gets the new hash
+  await fs.writeFile(path.join(root, 'src', 'main.go'), 'changed');
+  await memo.save();
+  const again = await ContextMemo.load(store, root);
+  used = false;
+  const sum = await contentHash(root, '/src', { memo: again, useMemo: true, allowWildcard: true, followSymlink: true, onMemo: () => (used = true) });
+  assert.is(used, false);
+  assert.is.not(sum, walked.get('/src'));
 });
 
 test.run();

@@ -6,6 +6,7 @@ import { createReadStream, readdirSync, readFileSync, readlinkSync, type Stats }
 import path from 'node:path';
 import { lstatMaybe, NotFoundError } from '@pipekit/wire';
 import type { DigestIndex } from './digest-index.ts';
+import { ContextMemo } from './context-memo.ts';
 import { contextReads } from './read-cache.ts';
 import type { PatternMatcher } from './dockerignore.ts';
 import { ignoredIn } from './copy-filter.ts';
@@ -25,9 +26,16 @@ export type HashOptions = {
   skip?: (rel: string) => boolean;
   /** a copy's --exclude patterns, matched below each source path: excluded entries are not read */
   exclude?: PatternMatcher;
-  /** remembered digests of unchanged files (a local context's index; root is its dir) */
-  index?: DigestIndex;
+  /** remembered digests of unchanged files (a local context's index; root is its dir), opened when first needed */
+  index?: DigestIndex | (() => Promise<DigestIndex>);
+  /** remembered checksums of this local context: each hash is remembered here */
+  memo?: ContextMemo;
+  /** and may come from it when nothing changed (collect then stays empty); onMemo says when it did */
+  useMemo?: boolean;
+  onMemo?: () => void;
 };
+
+type WalkOptions = Omit<HashOptions, 'index'> & { index?: DigestIndex };
 
 // one read call for small files: a stream per file costs more than hashing it
 const SMALL = 1024 * 1024;
@@ -38,7 +46,7 @@ async function largeFileDigest(abs: string): Promise<string> {
   return h.digest('hex');
 }
 
-type Walk = { h: Hash; opts: HashOptions; root: string; readAt: number; visited: number; /** the source path being hashed */ base: string };
+type Walk = { h: Hash; opts: WalkOptions; root: string; readAt: number; visited: number; /** the source path being hashed */ base: string };
 
 /**
  * Hash the records of a tree into w.h, in order. Filesystem calls are
@@ -95,10 +103,22 @@ export function recordHash(record: string): string {
 
 /** sha256 over the selected path (a wildcard pattern expands to all matches) inside root. */
 export async function contentHash(root: string, src: string, opts: HashOptions = {}): Promise<string> {
-  const h = createHash('sha256');
-  // only what a .dockerignore lets through enters the key (a dir may still hold re-included files)
+  const startedAt = Date.now();
   const ignore = ignoredIn(root);
-  if (ignore) opts = { ...opts, skip: (rel) => ignore.matches(rel) && !ignore.hasExclusions };
+  const { memo } = opts;
+  const memoKey = memo ? ContextMemo.key([src, !!opts.followSymlink, !!opts.allowWildcard, !!opts.ignoreOwner, !!opts.context, ignore?.text ?? '', opts.exclude?.text ?? '']) : '';
+  if (memo && opts.useMemo) {
+    const sum = await memo.lookup(memoKey, ignore?.wholeDirs());
+    if (sum) {
+      opts.onMemo?.();
+      return sum;
+    }
+  }
+  const h = createHash('sha256');
+  const index = typeof opts.index === 'function' ? await opts.index() : opts.index;
+  let walkOpts: WalkOptions = { ...opts, index };
+  // only what a .dockerignore lets through enters the key (a dir may still hold re-included files)
+  if (ignore) walkOpts = { ...walkOpts, skip: (rel) => ignore.matches(rel) && !ignore.hasExclusions };
   const isIgnored = (p: string) => ignore !== undefined && p.replace(/^\/+/, '') !== '' && ignore.matches(p);
   let paths = opts.allowWildcard && hasMeta(src) ? await expandGlob(root, src) : [src];
   if (ignore) {
@@ -107,9 +127,14 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
     }
     paths = paths.filter((p) => !isIgnored(p));
   }
+  // a path reached through a symlink may lie in an ignored dir, whose changes the memo does not see
+  let direct = true;
   for (const p of paths) {
     const abs = opts.context ? await resolveInContext(root, p, opts.followSymlink ?? true) : await resolveInRoot(root, p, opts.followSymlink ?? true);
-    await hashTree(abs, p, { h, opts, root, readAt: Date.now(), visited: 0, base: p });
+    if (path.resolve(abs) !== path.resolve(path.join(root, p))) direct = false;
+    await hashTree(abs, p, { h, opts: walkOpts, root, readAt: startedAt, visited: 0, base: p });
   }
-  return `sha256:${h.digest('hex')}`;
+  const sum = `sha256:${h.digest('hex')}`;
+  if (memo && direct) memo.remember(memoKey, sum, startedAt);
+  return sum;
 }

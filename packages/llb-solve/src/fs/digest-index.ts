@@ -17,6 +17,11 @@ const KEEP_UNSEEN = 100000;
 
 const open = new Map<string, Promise<DigestIndex>>();
 
+/** Where the store keeps what it remembers of context `dir`: contexts/<hash of its path><suffix>. */
+export function contextFile(store: Store, dir: string, suffix: string): string {
+  return path.join(store.dir, 'contexts', `${createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 32)}${suffix}`);
+}
+
 export class DigestIndex {
   private rows: Map<string, Row>;
   private seen = new Set<string>();
@@ -36,7 +41,7 @@ export class DigestIndex {
    */
   static open(store: Store, dir: string): Promise<DigestIndex> {
     const abs = path.resolve(dir);
-    const file = path.join(store.dir, 'contexts', `${createHash('sha256').update(abs).digest('hex').slice(0, 32)}.json`);
+    const file = contextFile(store, abs, '.json');
     let p = open.get(file);
     if (!p) {
       p = readJsonMaybe<Saved>(file).then((saved) => {

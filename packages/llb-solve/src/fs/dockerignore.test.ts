@@ -36,4 +36,26 @@ test('exclusions are reported (a dir matching may still hold re-included files)'
   assert.not.ok(new PatternMatcher(['a']).hasExclusions);
 });
 
+// wholeDirs: what a change-finding walk may skip; never a pattern that needs matching
+const WHOLE: [string[], { paths: string[]; names: string[] }][] = [
+  [['node_modules', '/.git/', 'build/out'], { paths: ['node_modules', '.git', 'build/out'], names: [] }],
+  [['**/node_modules', '**/.cache'], { paths: [], names: ['node_modules', '.cache'] }],
+  [['*.log', 'tmp*', '**/a/b', 'dir/**', 'a?c', 'x[ab]', 'es\\caped'], { paths: [], names: [] }],
+  [['node_modules', 'keep', '!keep/this'], { paths: [], names: [] }],
+  [[], { paths: [], names: [] }],
+];
+for (const [pats, want] of WHOLE) {
+  test(`wholeDirs of ${JSON.stringify(pats)}`, () => {
+    assert.equal(new PatternMatcher(pats).wholeDirs(), want);
+    for (const p of want.paths) assert.ok(new PatternMatcher(pats).matches(`${p}/any/file`), p);
+    for (const n of want.names) assert.ok(new PatternMatcher(pats).matches(`deep/in/${n}/file`), n);
+  });
+}
+
+test('text: the same patterns, however written, give the same text; others differ', () => {
+  assert.is(new PatternMatcher(['/a/', './b', '!c']).text, new PatternMatcher(['a', 'b', '!c']).text);
+  assert.is.not(new PatternMatcher(['a', 'b']).text, new PatternMatcher(['b', 'a']).text);
+  assert.is.not(new PatternMatcher(['a']).text, new PatternMatcher(['!a']).text);
+});
+
 test.run();

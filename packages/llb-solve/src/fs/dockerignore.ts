@@ -97,6 +97,27 @@ export class PatternMatcher {
     return this.patterns.length === 0;
   }
 
+  /** The patterns as matched, one per line: equal texts match the same paths. */
+  get text(): string {
+    return this.patterns.map((p) => (p.exclusion ? `!${p.text}` : p.text)).join('\n');
+  }
+
+  /**
+   * Entries left out with everything below them, when nothing is re-included:
+   * literal paths (`node_modules`, `build/out`) and literal names at any depth
+   * (`**\/.git`). Other patterns are not listed (the list may be short, never wrong).
+   */
+  wholeDirs(): { paths: string[]; names: string[] } {
+    const out = { paths: [] as string[], names: [] as string[] };
+    if (this.hasExclusions) return out;
+    const literal = (s: string) => s !== '' && s !== '.' && !/[*?[\]\\]/.test(s);
+    for (const p of this.patterns) {
+      if (p.type === 'exact' && literal(p.text)) out.paths.push(p.text);
+      else if (p.type === 'suffix' && p.text.startsWith('**/') && !p.text.slice(3).includes('/') && literal(p.text.slice(3))) out.names.push(p.text.slice(3));
+    }
+    return out;
+  }
+
   /** Whether `file` (relative, `/`-separated) or one of its parent dirs is matched, last pattern winning. */
   matches(file: string): boolean {
     const parts = file.split('/').filter((s) => s !== '' && s !== '.');

@@ -3,13 +3,12 @@
 import { promises as fs } from 'node:fs';
 import { BuildError, PipekitError, canonicalDigest, inUserNamespace, type ExecOp, type Mount } from '@pipekit/wire';
 import { commitSnapshot } from '@pipekit/cas-store';
-import type { OpHandler, SolveContext, Vertex } from '../context.ts';
+import type { KeyReads, OpHandler, SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type Ref } from '../refs.ts';
 import { openScratchOverlay, openView } from '../view.ts';
 import { stepRoot, type StepRoot } from '../exec/root.ts';
 import { acquireCacheMount } from '../exec/cache-mounts.ts';
-import { contentHash } from '../fs/contenthash.ts';
-import { DigestIndex } from '../fs/digest-index.ts';
+import { localContentHash } from './local-hash.ts';
 import { resolveInRoot } from '../fs/resolve.ts';
 import { resolveUser } from '../fs/user.ts';
 import { buildSpec, withDefaultPath, type OciMount } from '../exec/spec.ts';
@@ -73,13 +72,12 @@ async function extraMounts(ctx: SolveContext, v: Vertex, mounts: Mount[]): Promi
 }
 
 /** The exec op with what its bind mounts read from local directories hashed in (their keys are random). */
-async function bindContent(ctx: SolveContext, v: Vertex, e: ExecOp, files?: Map<string, string>): Promise<(string | null)[]> {
+async function bindContent(ctx: SolveContext, v: Vertex, e: ExecOp, reads?: KeyReads): Promise<(string | null)[]> {
   const out: (string | null)[] = [];
   for (const m of e.mounts) {
     const ref = m.input >= 0 ? v.inputs[m.input] : undefined;
     if (m.type === 'bind' && m.dest !== '/' && ref?.kind === 'dir') {
-      const index = await DigestIndex.open(ctx.store, ref.dir);
-      out.push(await contentHash(ref.dir, m.selector || '/', { ignoreOwner: true, followSymlink: true, collect: files, index }));
+      out.push(await localContentHash(ctx.store, ref.dir, m.selector || '/', { followSymlink: true }, reads));
     } else out.push(null);
   }
   return out;
@@ -87,9 +85,9 @@ async function bindContent(ctx: SolveContext, v: Vertex, e: ExecOp, files?: Map<
 
 export const execHandler: OpHandler = {
   cacheable: true,
-  async cacheKey(ctx, v, files) {
+  async cacheKey(ctx, v, reads) {
     const e = v.rec.op.exec as ExecOp;
-    const content = await bindContent(ctx, v, e, files);
+    const content = await bindContent(ctx, v, e, reads);
     // inputs only read through local bind mounts count by content, not by their (random) key
     const localOnly = new Set(e.mounts.filter((m, i) => content[i] !== null).map((m) => m.input));
     const inputs = v.inputKeys.map((k, i) => (localOnly.has(i) ? null : k));

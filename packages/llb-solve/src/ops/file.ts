@@ -7,8 +7,7 @@ import { commitSnapshot } from '@pipekit/cas-store';
 import type { OpHandler, SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type Ref } from '../refs.ts';
 import { mountWritable, withView } from '../view.ts';
-import { contentHash } from '../fs/contenthash.ts';
-import { DigestIndex } from '../fs/digest-index.ts';
+import { localContentHash } from './local-hash.ts';
 import { WrittenFiles } from '../fs/written.ts';
 import { copyWithoutOverlay } from './direct-copy.ts';
 import { PatternMatcher } from '../fs/dockerignore.ts';
@@ -86,7 +85,7 @@ async function applyAction(ctx: SolveContext, root: string, a: FileAction, v: Ve
 
 export const fileHandler: OpHandler = {
   cacheable: true,
-  async cacheKey(ctx, v, files) {
+  async cacheKey(ctx, v, reads) {
     const f = v.rec.op.file as FileOp;
     checkChain(f, v.inputs.length);
     // a copy's source input counts only by the content it reads
@@ -100,10 +99,9 @@ export const fileHandler: OpHandler = {
         const opts = { followSymlink: c.followSymlink, allowWildcard: c.allowWildcard };
         // what --exclude leaves out is not read, so changing it keeps the cache
         const hash = async () => {
-          if (ref.kind === 'layers') return layersContentHash(ctx.store, ref, c.src, { ...opts, excludePatterns: c.excludePatterns }, files);
-          const index = await DigestIndex.open(ctx.store, ref.dir);
+          if (ref.kind === 'layers') return layersContentHash(ctx.store, ref, c.src, { ...opts, excludePatterns: c.excludePatterns }, reads?.files);
           const exclude = c.excludePatterns.length ? new PatternMatcher(c.excludePatterns) : undefined;
-          return contentHash(ref.dir, c.src, { ...opts, ignoreOwner: true, context: true, collect: files, index, exclude });
+          return localContentHash(ctx.store, ref.dir, c.src, { ...opts, context: true, exclude }, reads);
         };
         content.push(
           await hash().catch((err) => {

@@ -1,0 +1,106 @@
+// Remembered checksums of what COPYs and bind mounts read from a local build
+// context. When nothing in the context changed since a checksum was taken (one
+// `find -newerct`, see changed-since.ts), the checksum stands in for the walk:
+// an unchanged 20,000-file context then costs no lstat per file and the digest
+// index is not even loaded. Any change anywhere in the context (outside
+// .dockerignored dirs) makes every older checksum of it unusable.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
+import { latestChangeSince, type Prune } from './changed-since.ts';
+import { contextFile } from './digest-index.ts';
+
+type Entry = [sum: string, at: number];
+type Saved = { v: 1; dir: string; sums: Record<string, Entry> };
+
+/**
+ * A change this long before a walk began counts as after it: file times come
+ * from a coarse clock that lags the one read here by up to a tick, and a
+ * slewing clock may have been adjusted a little.
+ */
+export const MARGIN_MS = 1000;
+/** checksums kept per context (each COPY source and bind mount of it has one) */
+const KEEP = 64;
+
+const open = new Map<string, Promise<ContextMemo>>();
+const memoFile = (store: Store, dir: string) => contextFile(store, dir, '.sums.json');
+
+export class ContextMemo {
+  private readonly file: string;
+  private readonly dir: string;
+  private readonly sums: Map<string, Entry>;
+  private latest?: Promise<number | undefined>;
+  private dirty = false;
+
+  private constructor(file: string, dir: string, sums: Map<string, Entry>) {
+    this.file = file;
+    this.dir = dir;
+    this.sums = sums;
+  }
+
+  /** The memo of context `dir` kept in `store`; one instance per process, shared by every reader of the dir. */
+  static open(store: Store, dir: string): Promise<ContextMemo> {
+    const file = memoFile(store, dir);
+    let p = open.get(file);
+    if (!p) {
+      p = ContextMemo.load(store, dir);
+      open.set(file, p);
+    }
+    return p;
+  }
+
+  /** A fresh instance read from the store (empty when there is none or it is unreadable). */
+  static async load(store: Store, dir: string): Promise<ContextMemo> {
+    const abs = path.resolve(dir);
+    const file = memoFile(store, dir);
+    const saved = await readJsonMaybe<Saved>(file);
+    const sums = saved?.v === 1 && saved.dir === abs ? new Map(Object.entries(saved.sums)) : new Map<string, Entry>();
+    return new ContextMemo(file, abs, sums);
+  }
+
+  /** The key of one checksum: everything that decides what it covers besides the files. */
+  static key(parts: unknown[]): string {
+    return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+  }
+
+  /**
+   * The checksum remembered under `key` if nothing in the context changed since
+   * it was taken. `prune` lists ignored dirs whose changes do not count: the
+   * same for every key of one build (it comes from the context's .dockerignore).
+   */
+  async lookup(key: string, prune?: Prune): Promise<string | undefined> {
+    const e = this.sums.get(key);
+    // a clock that went back could hide changes made since
+    if (!e || Date.now() < e[1]) return undefined;
+    // one walk per build answers every key: changes since the oldest checksum, with their times
+    this.latest ??= latestChangeSince(this.dir, Math.min(...[...this.sums.values()].map((s) => s[1])) - MARGIN_MS, prune);
+    const latest = await this.latest;
+    return latest !== undefined && latest < e[1] - MARGIN_MS ? e[0] : undefined;
+  }
+
+  /** Remember `sum`, taken by a walk that began at `at` (ms). */
+  remember(key: string, sum: string, at: number): void {
+    const e = this.sums.get(key);
+    if (e && e[0] === sum && e[1] >= at) return;
+    this.sums.set(key, [sum, at]);
+    this.dirty = true;
+    if (this.sums.size > KEEP) {
+      const oldest = [...this.sums].sort((a, b) => a[1][1] - b[1][1])[0][0];
+      this.sums.delete(oldest);
+    }
+  }
+
+  /** Write back every memo this process changed (once, when the build ends). */
+  static async saveAll(): Promise<void> {
+    for (const p of open.values()) await (await p.catch(() => undefined))?.save();
+  }
+
+  /** A failure to write only costs a walk next time. */
+  async save(): Promise<void> {
+    if (!this.dirty) return;
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    await writeJsonAtomic(this.file, { v: 1, dir: this.dir, sums: Object.fromEntries(this.sums) } satisfies Saved).catch(() => {});
+    this.dirty = false;
+  }
+}
