@@ -118,7 +118,9 @@ test('touching a file keeps the cache; changing one file re-runs only what reads
 
 test('an unchanged context is known without reading it; a pruned result and later changes still rebuild right', async () => {
   const store = await tempDir('store');
-  const ctx = await busyboxContext('FROM bb\nCOPY src /src\nRUN cat /src/a.txt /src/sub/b.txt > /all && cat /all', { 'src/a.txt': 'a\n', 'src/sub/b.txt': 'b\n' });
+  // big enough that walking it takes longer than asking find what changed
+  const many = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`src/many/f${i}.txt`, `${i}\n`]));
+  const ctx = await busyboxContext('FROM bb\nCOPY src /src\nRUN cat /src/a.txt /src/sub/b.txt > /all && cat /all', { 'src/a.txt': 'a\n', 'src/sub/b.txt': 'b\n', ...many });
   // file times are coarse: a context changed in the second before a build is read again by the next
   await new Promise((r) => setTimeout(r, 1100));
   assert.is((await build(ctx, store)).code, 0);
@@ -126,6 +128,8 @@ test('an unchanged context is known without reading it; a pruned result and late
   assert.equal(executedSteps(unchanged.err), [], unchanged.err);
   const memo = (await fs.readdir(path.join(store, 'contexts'))).filter((f) => f.endsWith('.sums.json'));
   assert.is(memo.length, 1, 'the context checksums are remembered');
+  const saved = JSON.parse(await fs.readFile(path.join(store, 'contexts', memo[0]), 'utf8')) as { findMs?: number };
+  assert.ok(saved.findMs, 'find was asked what changed');
   // the remembered checksum still matches, but the result is gone: the COPY reads the files again
   // (prune spares what changed in the last 2 s: it could belong to a build that just started)
   await new Promise((r) => setTimeout(r, 2100));

@@ -135,6 +135,6 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
     await hashTree(abs, p, { h, opts: walkOpts, root, readAt: startedAt, visited: 0, base: p });
   }
   const sum = `sha256:${h.digest('hex')}`;
-  if (memo && direct) memo.remember(memoKey, sum, startedAt);
+  if (memo && direct) memo.remember(memoKey, sum, startedAt, Date.now() - startedAt);
   return sum;
 }

@@ -42,7 +42,7 @@ async function rememberThenLookup(change?: (dir: string) => Promise<unknown>, pr
   const ctx = await aged();
   const store = await Store.open(await temp('store'));
   const memo = await ContextMemo.load(store, ctx);
-  memo.remember('k', 'sha256:sum', Date.now());
+  memo.remember('k', 'sha256:sum', Date.now(), 1000);
   await memo.save();
   await change?.(ctx);
   return (await ContextMemo.load(store, ctx)).lookup('k', prune);
@@ -75,7 +75,7 @@ test('a change just before the walk began counts (file times lag the clock)', as
   const store = await Store.open(await temp('store'));
   await fs.writeFile(path.join(ctx, 'src', 'a.txt'), 'A\n');
   const memo = await ContextMemo.load(store, ctx);
-  memo.remember('k', 'sha256:sum', Date.now());
+  memo.remember('k', 'sha256:sum', Date.now(), 1000);
   assert.is(await memo.lookup('k'), undefined);
 });
 
@@ -83,7 +83,7 @@ test('a checksum taken "later" than now (the clock went back) is not used', asyn
   const ctx = await aged();
   const store = await Store.open(await temp('store'));
   const memo = await ContextMemo.load(store, ctx);
-  memo.remember('k', 'sha256:sum', Date.now() + 60000);
+  memo.remember('k', 'sha256:sum', Date.now() + 60000, 1000);
   assert.is(await memo.lookup('k'), undefined);
 });
 
@@ -91,12 +91,28 @@ test('unknown keys, another dir, an unreadable file: nothing remembered', async 
   const ctx = await context();
   const store = await Store.open(await temp('store'));
   const memo = await ContextMemo.load(store, ctx);
-  memo.remember('k', 'sha256:sum', Date.now());
+  memo.remember('k', 'sha256:sum', Date.now(), 1000);
   await memo.save();
   assert.is(await (await ContextMemo.load(store, ctx)).lookup('other'), undefined);
   assert.is(await (await ContextMemo.load(store, await context())).lookup('k'), undefined);
   for (const f of await fs.readdir(path.join(store.dir, 'contexts'))) await fs.writeFile(path.join(store.dir, 'contexts', f), '{not json');
   assert.is(await (await ContextMemo.load(store, ctx)).lookup('k'), undefined);
+});
+
+test('a source walked faster than find runs is walked again, unless find already ran in this build', async () => {
+  const ctx = await aged();
+  const store = await Store.open(await temp('store'));
+  const memo = await ContextMemo.load(store, ctx);
+  const now = Date.now();
+  memo.remember('cheap', 'sha256:cheap', now, 0);
+  memo.remember('big', 'sha256:big', now, 1000);
+  assert.is(await memo.lookup('cheap'), undefined);
+  assert.is(await memo.lookup('big'), 'sha256:big');
+  assert.is(await memo.lookup('cheap'), 'sha256:cheap');
+  // how long find took is remembered for the next build
+  await memo.save();
+  const saved = JSON.parse(await fs.readFile(path.join(store.dir, 'contexts', (await fs.readdir(path.join(store.dir, 'contexts')))[0]), 'utf8'));
+  assert.ok(saved.findMs >= 1 && saved.findMs < 1000, String(saved.findMs));
 });
 
 test('keys differ by every part', () => {

@@ -11,8 +11,8 @@ import { readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
 import { latestChangeSince, type Prune } from './changed-since.ts';
 import { contextFile } from './digest-index.ts';
 
-type Entry = [sum: string, at: number];
-type Saved = { v: 1; dir: string; sums: Record<string, Entry> };
+type Entry = [sum: string, at: number, walkMs: number];
+type Saved = { v: 1; dir: string; findMs?: number; sums: Record<string, Entry> };
 
 /**
  * A change this long before a walk began counts as after it: file times come
@@ -22,6 +22,8 @@ type Saved = { v: 1; dir: string; sums: Record<string, Entry> };
 export const MARGIN_MS = 1000;
 /** checksums kept per context (each COPY source and bind mount of it has one) */
 const KEEP = 64;
+/** what asking find is assumed to cost before it was first timed on this context */
+const FIRST_FIND_MS = 20;
 
 const open = new Map<string, Promise<ContextMemo>>();
 const memoFile = (store: Store, dir: string) => contextFile(store, dir, '.sums.json');
@@ -31,12 +33,15 @@ export class ContextMemo {
   private readonly dir: string;
   private readonly sums: Map<string, Entry>;
   private latest?: Promise<number | undefined>;
+  /** how long find took over this context last time */
+  private findMs: number;
   private dirty = false;
 
-  private constructor(file: string, dir: string, sums: Map<string, Entry>) {
+  private constructor(file: string, dir: string, sums: Map<string, Entry>, findMs: number) {
     this.file = file;
     this.dir = dir;
     this.sums = sums;
+    this.findMs = findMs;
   }
 
   /** The memo of context `dir` kept in `store`; one instance per process, shared by every reader of the dir. */
@@ -50,13 +55,14 @@ export class ContextMemo {
     return p;
   }
 
-  /** A fresh instance read from the store (empty when there is none or it is unreadable). */
-  static async load(store: Store, dir: string): Promise<ContextMemo> {
+  /** A fresh instance read from the store (empty when there is none or it is unreadable); `findMs` overrides the remembered cost of find. */
+  static async load(store: Store, dir: string, findMs?: number): Promise<ContextMemo> {
     const abs = path.resolve(dir);
     const file = memoFile(store, dir);
     const saved = await readJsonMaybe<Saved>(file);
-    const sums = saved?.v === 1 && saved.dir === abs ? new Map(Object.entries(saved.sums)) : new Map<string, Entry>();
-    return new ContextMemo(file, abs, sums);
+    const valid = saved?.v === 1 && saved.dir === abs;
+    const sums = valid ? new Map(Object.entries(saved.sums)) : new Map<string, Entry>();
+    return new ContextMemo(file, abs, sums, findMs ?? ((valid && saved.findMs) || FIRST_FIND_MS));
   }
 
   /** The key of one checksum: everything that decides what it covers besides the files. */
@@ -68,22 +74,33 @@ export class ContextMemo {
    * The checksum remembered under `key` if nothing in the context changed since
    * it was taken. `prune` lists ignored dirs whose changes do not count: the
    * same for every key of one build (it comes from the context's .dockerignore).
+   * Not asked when walking the source took less than asking find did (one file
+   * of a big context): the caller walks it again.
    */
   async lookup(key: string, prune?: Prune): Promise<string | undefined> {
     const e = this.sums.get(key);
     // a clock that went back could hide changes made since
     if (!e || Date.now() < e[1]) return undefined;
+    if (!this.latest && e[2] < this.findMs) return undefined;
     // one walk per build answers every key: changes since the oldest checksum, with their times
-    this.latest ??= latestChangeSince(this.dir, Math.min(...[...this.sums.values()].map((s) => s[1])) - MARGIN_MS, prune);
+    this.latest ??= this.findLatest(Math.min(...[...this.sums.values()].map((s) => s[1])) - MARGIN_MS, prune);
     const latest = await this.latest;
     return latest !== undefined && latest < e[1] - MARGIN_MS ? e[0] : undefined;
   }
 
-  /** Remember `sum`, taken by a walk that began at `at` (ms). */
-  remember(key: string, sum: string, at: number): void {
+  private async findLatest(since: number, prune?: Prune): Promise<number | undefined> {
+    const started = Date.now();
+    const latest = await latestChangeSince(this.dir, since, prune);
+    this.findMs = Math.max(1, Date.now() - started);
+    this.dirty = true;
+    return latest;
+  }
+
+  /** Remember `sum`, taken by a walk that began at `at` (ms) and took `walkMs`. */
+  remember(key: string, sum: string, at: number, walkMs: number): void {
     const e = this.sums.get(key);
     if (e && e[0] === sum && e[1] >= at) return;
-    this.sums.set(key, [sum, at]);
+    this.sums.set(key, [sum, at, walkMs]);
     this.dirty = true;
     if (this.sums.size > KEEP) {
       const oldest = [...this.sums].sort((a, b) => a[1][1] - b[1][1])[0][0];
@@ -100,7 +117,7 @@ export class ContextMemo {
   async save(): Promise<void> {
     if (!this.dirty) return;
     await fs.mkdir(path.dirname(this.file), { recursive: true });
-    await writeJsonAtomic(this.file, { v: 1, dir: this.dir, sums: Object.fromEntries(this.sums) } satisfies Saved).catch(() => {});
+    await writeJsonAtomic(this.file, { v: 1, dir: this.dir, findMs: this.findMs, sums: Object.fromEntries(this.sums) } satisfies Saved).catch(() => {});
     this.dirty = false;
   }
 }
