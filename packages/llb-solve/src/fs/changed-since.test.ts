@@ -90,4 +90,19 @@ test('changes in pruned dirs (by path or by name) do not count', async () => {
   assert.ok(((await latestChangeSince(dir, since, { paths: ['node_modules'], names: [] })) ?? 0) > since);
 });
 
+test('a context whose own path looks like a pattern: only the ignored dir itself is pruned', async () => {
+  const parent = await fs.mkdtemp(path.join(tmpdir(), 'changed-since-'));
+  made.push(parent);
+  const dir = path.join(parent, 'c*');
+  await fs.mkdir(path.join(dir, 'sub', 'node_modules'), { recursive: true });
+  await fs.mkdir(path.join(dir, 'node_modules'));
+  await sleep(20);
+  const since = Date.now();
+  await sleep(20);
+  await fs.writeFile(path.join(dir, 'sub', 'node_modules', 'm.js'), 'm');
+  // `<dir>/node_modules` as a pattern would also match <dir>/sub/node_modules
+  const latest = await latestChangeSince(dir, since, { paths: ['node_modules'], names: [] });
+  assert.ok(latest !== undefined && latest > since - 10, String(latest));
+});
+
 test.run();

@@ -52,7 +52,9 @@ export async function latestChangeSince(dir: string, sinceMs: number, prune: Pru
   } catch {
     return undefined;
   }
-  const tests = [...prune.paths.map((p) => ['-path', `${real}/${p}`]), ...prune.names.map((n) => ['-name', n])];
+  // -path and -name take patterns: a `*` in the context's own path must match only itself
+  const literal = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
+  const tests = [...prune.paths.map((p) => ['-path', literal(`${real}/${p}`)]), ...prune.names.map((n) => ['-name', literal(n)])];
   const pruned = tests.length ? ['(', ...tests.flatMap((t, i) => (i ? ['-o', ...t] : t)), ')', '-prune', '-o'] : [];
   let latest = -Infinity;
   let partial = '';
