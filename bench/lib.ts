@@ -2,15 +2,24 @@
 // print numbers (and ratios against a baseline measured in the same run); they
 // never pass or fail on time.
 import { execSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, copyFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
 
+// every run leaves stores of several hundred MB: removed when the bench exits
+const made: string[] = [];
+process.on('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+
 export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `pipekit-bench-${prefix}-`));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `pipekit-bench-${prefix}-`));
+  made.push(dir);
+  return dir;
 }
 
 /** Run a shell pipeline with the tools on PATH; returns seconds taken. */
