@@ -196,6 +196,18 @@ test('without allowWildcard a pattern is a literal name', async () => {
   assert.match(await contentHash(root, '*.txt'), /^sha256:/);
 });
 
+test("a context root's own mode does not count (it is copied as 0755); a subdir's does", async () => {
+  const root = await tree();
+  const before = await contentHash(root, '/', { context: true });
+  const plain = await contentHash(root, '/');
+  // (a temp dir is made 0700)
+  await fs.chmod(root, 0o750);
+  assert.is(await contentHash(root, '/', { context: true }), before);
+  assert.is.not(await contentHash(root, '/'), plain);
+  await fs.chmod(path.join(root, 'src'), 0o700);
+  assert.is.not(await contentHash(root, '/', { context: true }), before);
+});
+
 test('collect records one entry hash per path', async () => {
   const root = await tree();
   const seen = new Map<string, string>();

@@ -66,7 +66,8 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
     return;
   }
   const owner = opts.ignoreOwner ? '0:0' : `${st.uid}:${st.gid}`;
-  const mode = (st.mode & 0o7777).toString(8);
+  // a context's root is copied as 0755 whatever its mode on the host (see copy.ts)
+  const mode = (opts.context && st.isDirectory() && path.resolve(abs) === path.resolve(w.root) ? 0o755 : st.mode & 0o7777).toString(8);
   let record: string;
   if (st.isSymbolicLink()) record = `L ${rel} ${mode} ${owner} ${readlinkSync(abs)}\0`;
   else if (st.isFile()) record = `F ${rel} ${mode} ${owner} ${st.size} ${await fileDigest(abs, st, w)}\0`;

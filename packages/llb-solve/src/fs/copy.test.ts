@@ -208,6 +208,21 @@ test('fromLocal makes files 0:0; without it owners are kept', async () => {
   assert.is((await added(r.dst)).both, 'O 640 5:6');
 });
 
+test("a context's own root is copied as 0755 whatever its host mode; its subdirs keep theirs", async () => {
+  const r = await roots();
+  await fs.mkdir(path.join(r.src, 'private'));
+  await fs.chmod(path.join(r.src, 'private'), 0o700);
+  await fs.chmod(r.src, 0o700);
+  for (const [src, dest, ctx] of [['/', '/all', { owner: null, fromLocal: true }], ['.', '/dot', { owner: null, fromLocal: true }], ['/', '/excl', { owner: null, fromLocal: true, exclude: () => false }]] as [string, string, CopyContext][]) {
+    await copyAction(r.dst, r.src, act({ src, dest, excludePatterns: dest === '/excl' ? ['c.md'] : [] }), ctx);
+    assert.is((await fs.stat(path.join(r.dst, dest))).mode & 0o7777, 0o755, dest);
+    assert.is((await fs.stat(path.join(r.dst, dest, 'private'))).mode & 0o7777, 0o700, `${dest}/private`);
+  }
+  // from a stage or image the root's mode is what it is
+  await copyAction(r.dst, r.src, act({ src: '/', dest: '/image' }), CTX);
+  assert.is((await fs.stat(path.join(r.dst, 'image'))).mode & 0o7777, 0o700);
+});
+
 test('exclude skips matching entries (relative to the copied source)', async () => {
   const r = await roots();
   const seen: string[] = [];

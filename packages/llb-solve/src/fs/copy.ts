@@ -177,6 +177,15 @@ function writeSmallFile(src: string, st: Stats, dst: string, a: CopyAction, ctx:
   }
 }
 
+/**
+ * A build context's own root is 0755 whatever the host dir's mode: BuildKit
+ * syncs the context into a fresh directory and sends only what is below it,
+ * so `COPY . /app` makes /app 0755 even from a 0700 temp dir.
+ */
+export function contextRootStat(st: Stats): Stats {
+  return Object.assign(Object.create(Object.getPrototypeOf(st) as object) as Stats, st, { mode: (st.mode & ~0o7777) | 0o755 });
+}
+
 export async function copyAction(destRoot: string, srcRoot: string, a: CopyAction, ctx: CopyContext): Promise<void> {
   const wild = a.allowWildcard && hasMeta(a.src);
   // a local source's .dockerignore hides files from every copy that reads it
@@ -192,8 +201,10 @@ export async function copyAction(destRoot: string, srcRoot: string, a: CopyActio
   const destIsDir = a.dest.endsWith('/') || a.dest.endsWith('/.') || sources.length > 1;
   for (const s of sources) {
     const srcAbs = ctx.fromLocal ? await resolveInContext(srcRoot, s, a.followSymlink) : await resolveInRoot(srcRoot, s, a.followSymlink);
-    const st = await fs.lstat(srcAbs).catch(() => undefined);
-    if (!st) throw new NotFoundError(`${JSON.stringify(s)}: not found`);
+    const found = await fs.lstat(srcAbs).catch(() => undefined);
+    if (!found) throw new NotFoundError(`${JSON.stringify(s)}: not found`);
+    const isContextRoot = ctx.fromLocal && path.resolve(srcAbs) === path.resolve(srcRoot);
+    const st = isContextRoot && found.isDirectory() ? contextRootStat(found) : found;
     let target = await resolveInRoot(destRoot, a.dest, true);
     const tst = await fs.lstat(target).catch(() => undefined);
     if (st.isDirectory() && a.dirCopyContents) {
@@ -225,7 +236,7 @@ export async function copyAction(destRoot: string, srcRoot: string, a: CopyActio
       await checkRequired(srcAbs, a.requiredPaths);
       for (const rel of await selectEntries(srcAbs, filter)) {
         const from = rel ? path.join(srcAbs, rel) : srcAbs;
-        const fst = lstatSync(from);
+        const fst = rel === '' ? st : lstatSync(from);
         const to = rel ? path.join(target, rel) : target;
         await copyEntry(from, fst, to, a, { ...ctx, exclude: () => true }, '');
       }
