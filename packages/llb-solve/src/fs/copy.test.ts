@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -221,6 +222,27 @@ test("a context's own root is copied as 0755 whatever its host mode; its subdirs
   // from a stage or image the root's mode is what it is
   await copyAction(r.dst, r.src, act({ src: '/', dest: '/image' }), CTX);
   assert.is((await fs.stat(path.join(r.dst, 'image'))).mode & 0o7777, 0o700);
+});
+
+test('ADD of an archive: a new destination is 0755 (owned by --chown); an existing one keeps its mode; entries keep theirs', async () => {
+  const r = await roots();
+  const tree = path.join(r.base, 'tree');
+  await fs.mkdir(path.join(tree, 'in'), { recursive: true });
+  await fs.writeFile(path.join(tree, 'in', 'f'), 'f');
+  await fs.chmod(path.join(tree, 'in'), 0o750);
+  execFileSync('tar', ['-cf', path.join(r.src, 'arch.tar'), '-C', tree, 'in']);
+  const add = (dest: string) => act({ src: '/arch.tar', dest, attemptUnpack: true, createDestPath: true });
+  await copyAction(r.dst, r.src, add('/x/'), { owner: null, fromLocal: true });
+  await copyAction(r.dst, r.src, add('/z/'), { owner: { uid: 1000, gid: 1000 }, fromLocal: true });
+  await fs.mkdir(path.join(r.dst, 'kept'), { mode: 0o711 });
+  await fs.chmod(path.join(r.dst, 'kept'), 0o711);
+  await copyAction(r.dst, r.src, add('/kept/'), { owner: null, fromLocal: true });
+  const st = async (p: string) => fs.lstat(path.join(r.dst, p));
+  assert.is((await st('x')).mode & 0o7777, 0o755);
+  assert.is((await st('x/in')).mode & 0o7777, 0o750);
+  assert.is((await st('z')).mode & 0o7777, 0o755);
+  assert.equal([(await st('z')).uid, (await st('z/in')).uid, (await st('z/in/f')).gid], [1000, 1000, 1000]);
+  assert.is((await st('kept')).mode & 0o7777, 0o711);
 });
 
 test('exclude skips matching entries (relative to the copied source)', async () => {

@@ -224,7 +224,8 @@ export async function copyAction(destRoot: string, srcRoot: string, a: CopyActio
         const dir = await resolveInRoot(destRoot, a.dest, true);
         await mkdirp(destRoot, dir, ctx.owner);
         const keep: CopyAction = { ...a, mode: a.mode, timestamp: a.timestamp };
-        await copyEntry(out, await fs.lstat(out), dir, keep, { ...ctx, fromLocal: false }, '');
+        // the destination keeps what mkdirp gave it (0755) or had: the temp dir's metadata is not the archive's
+        await copyEntry(out, await fs.lstat(out), dir, keep, { ...ctx, fromLocal: false, keepTop: true }, '');
       } finally {
         await fs.rm(out, { recursive: true, force: true });
       }
