@@ -93,6 +93,19 @@ test('bind mount from a stage, tmpfs, and read-write bind writes are discarded',
   assert.is(await fs.readFile(path.join(ctx, 'input.txt'), 'utf8'), 'pristine\n');
 });
 
+test('a bind mount from the context shows it as BuildKit transfers it: ignored files gone, 0:0, a 0755 root', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext('FROM bb\nUSER 1000\nRUN --mount=type=bind,target=/ctx stat -c "%a %u:%g %n" /ctx /ctx/owned.txt && ls -A /ctx | grep -v busybox', {
+    'owned.txt': 'o\n', '.env': 'secret\n', '.dockerignore': '.env\n',
+  });
+  await fs.chown(path.join(ctx, 'owned.txt'), 1234, 1234);
+  await fs.chmod(ctx, 0o700);
+  const r = await build(ctx, store);
+  assert.is(r.code, 0, r.err);
+  assert.is(logs(r.err), '755 0:0 /ctx\n644 0:0 /ctx/owned.txt\n.dockerignore\nDockerfile\nowned.txt\n');
+  assert.is(await fs.readFile(path.join(ctx, '.env'), 'utf8'), 'secret\n');
+});
+
 test('--network=none leaves only the loopback interface', async () => {
   const store = await tempDir('store');
   const ctx = await busyboxContext('FROM bb\nRUN --network=none cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "');

@@ -8,6 +8,7 @@ import { EMPTY, type Ref } from '../refs.ts';
 import { openScratchOverlay, openView } from '../view.ts';
 import { stepRoot, type StepRoot } from '../exec/root.ts';
 import { acquireCacheMount } from '../exec/cache-mounts.ts';
+import { contextBindSource } from '../exec/context-bind.ts';
 import { localContentHash } from './local-hash.ts';
 import { resolveInRoot } from '../fs/resolve.ts';
 import { resolveUser } from '../fs/user.ts';
@@ -49,6 +50,10 @@ async function extraMounts(ctx: SolveContext, v: Vertex, mounts: Mount[]): Promi
         const handle = await acquireCacheMount(ctx.store, m, seedFrom, ctx.signal);
         closers.push(handle.release);
         oci.push({ destination: m.dest, type: 'bind', source: handle.dir, options: ['rbind', m.readonly ? 'ro' : 'rw'] });
+      } else if (m.type === 'bind' && ref.kind === 'dir') {
+        const bound = await contextBindSource(ctx.store, ref.dir, m.selector, m.readonly);
+        closers.push(bound.close);
+        oci.push({ destination: m.dest, type: 'bind', source: bound.source, options: ['rbind', m.readonly ? 'ro' : 'rw'] });
       } else if (m.type === 'bind') {
         // writes to a read-write bind land in a throwaway upper dir
         const view = m.readonly ? await openView(ctx.store, ref) : await openScratchOverlay(ctx.store, ref);
