@@ -1,7 +1,7 @@
 // Bundles the pipe's CLIs (df-parse, llb-solve, export-oci, cas-store) into one
 // CommonJS file each under packages/<tool>/dist/, so Node starts them in ~0.1 s
 // instead of compiling TypeScript through tsx on every start. CommonJS because
-// Node 20 can keep a V8 code cache only for scripts (see packages/wire/launch.mjs).
+// Node 20 can keep a V8 code cache only for scripts (see packages/wire/launch.cjs).
 // Beside each bundle, <tool>.cjs.sources lists the workspace files it was built
 // from: the bin launchers use a bundle only while it is newer than all of them.
 // Deno runs the sources directly and never uses them. Usage: tsx scripts/bundle.ts
@@ -14,6 +14,25 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const TOOLS = ['df-parse', 'llb-solve', 'export-oci', 'cas-store'];
 // native addons and modules that find files next to themselves stay outside
 const EXTERNAL = ['@napi-rs/xattr', 'ssh2', 'cpu-features', '@bokuweb/zstd-wasm', 'fflate'];
+// loaded on first use, not at start: most runs never touch the registry,
+// compression threads or containers, and --help needs none of them. Each
+// `require("X")` of these becomes a proxy that requires X on first access.
+const LAZY = ['node:https', 'node:http', 'node:tls', 'node:net', 'node:child_process', 'node:zlib', 'node:worker_threads', 'node:crypto', '@napi-rs/xattr', 'fflate', 'ssh2'];
+const LAZY_HELPER = [
+  'var __pipekitLazy = (id) => {',
+  '  let m;',
+  '  const load = () => (m ??= require(id));',
+  '  return new Proxy({}, {',
+  '    get: (_, k) => load()[k],',
+  '    has: (_, k) => k in load(),',
+  '    ownKeys: () => Reflect.ownKeys(load()),',
+  '    getOwnPropertyDescriptor: (_, k) => {',
+  '      const d = Reflect.getOwnPropertyDescriptor(load(), k);',
+  '      return d && { ...d, configurable: true };',
+  '    },',
+  '  });',
+  '};',
+].join('\n');
 
 for (const tool of TOOLS) {
   const dir = path.join(root, 'packages', tool);
@@ -32,13 +51,16 @@ for (const tool of TOOLS) {
     external: EXTERNAL,
     // the workspace sources find files beside the bundle through import.meta.url
     define: { 'import.meta.url': '__pipekitModuleUrl' },
-    banner: { js: "var __pipekitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    banner: { js: `var __pipekitModuleUrl = require('node:url').pathToFileURL(__filename).href;\n${LAZY_HELPER}` },
     plugins: [depModuleUrl()],
     metafile: true,
     logLevel: 'warning',
   });
   // the launcher runs a bundle as a script, where import() fails at run time
-  if (/[^\w$.]import\(/.test(readFileSync(outfile, 'utf8'))) throw new Error(`${tool}: the bundle uses import(); use require (createRequire) for lazy loads`);
+  let code = readFileSync(outfile, 'utf8');
+  if (/[^\w$.]import\(/.test(code)) throw new Error(`${tool}: the bundle uses import(); use require (createRequire) for lazy loads`);
+  for (const id of LAZY) code = code.split(`require(${JSON.stringify(id)})`).join(`__pipekitLazy(${JSON.stringify(id)})`);
+  writeFileSync(outfile, code);
   const sources = Object.keys(res.metafile.inputs).filter((f) => f.startsWith('packages/'));
   // export-oci's compression workers are loaded by path next to the module
   // (llb-solve compresses layers ahead with the same code)

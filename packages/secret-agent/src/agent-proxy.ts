@@ -2,7 +2,7 @@
 // BuildKit's readOnlyAgent does: listing keys and signing pass through, every
 // other request (add, remove, lock, extensions) is answered SSH_AGENT_FAILURE
 // without reaching the real agent.
-import net from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { agentFrames, FAILURE_FRAME, SSH2_AGENTC_REQUEST_IDENTITIES, SSH2_AGENTC_SIGN_REQUEST } from './agent-frames.ts';
 import type { AgentBackend } from './types.ts';
@@ -20,7 +20,7 @@ export class ReadOnlyAgentProxy implements AgentBackend {
   }
 
   serve(conn: Duplex, pre?: Buffer): void {
-    let up: net.Socket | undefined;
+    let up: Socket | undefined;
     let upFrames: AsyncGenerator<Buffer> | undefined;
     const end = () => {
       up?.destroy();
@@ -36,7 +36,7 @@ export class ReadOnlyAgentProxy implements AgentBackend {
           continue;
         }
         if (!up) {
-          up = net.connect(this.socket);
+          up = connect(this.socket);
           up.on('error', end);
           upFrames = agentFrames(up);
         }

@@ -1,6 +1,6 @@
 // A build's side of `secret-agent serve`: llb-solve --session SOCKET talks to a
 // separately started agent through this, with the session's token.
-import net from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NotFoundError, RemoteError, UsageError } from '@pipekit/wire';
 import { headerLine, PROTOCOL_VERSION, readHeader, type SessionReply, type SessionRequest } from './protocol.ts';
@@ -22,8 +22,8 @@ export class RemoteSession implements SessionProvider {
     return s;
   }
 
-  private async request(op: SessionRequest['op'], id?: string): Promise<{ conn: net.Socket; reply: SessionReply; rest: Buffer }> {
-    const conn = net.connect(this.socket);
+  private async request(op: SessionRequest['op'], id?: string): Promise<{ conn: Socket; reply: SessionReply; rest: Buffer }> {
+    const conn = connect(this.socket);
     await new Promise<void>((resolve, reject) => {
       conn.once('connect', () => resolve());
       conn.once('error', (err: NodeJS.ErrnoException) => {

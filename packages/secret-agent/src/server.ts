@@ -3,7 +3,7 @@
 // the session's random token.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -22,8 +22,8 @@ export async function serveSession(session: LocalSession, opts: { dir?: string }
   await fs.chmod(dir, 0o700);
   const socket = path.join(dir, 'agent.sock');
   const token = randomBytes(32).toString('hex');
-  const conns = new Set<net.Socket>();
-  const server = net.createServer((conn) => {
+  const conns = new Set<Socket>();
+  const server = createServer((conn) => {
     conns.add(conn);
     conn.on('close', () => conns.delete(conn));
     conn.on('error', () => conn.destroy());
@@ -45,7 +45,7 @@ export async function serveSession(session: LocalSession, opts: { dir?: string }
   };
 }
 
-async function handle(session: LocalSession, token: string, conn: net.Socket): Promise<void> {
+async function handle(session: LocalSession, token: string, conn: Socket): Promise<void> {
   const { header: req, rest } = await readHeader<SessionRequest>(conn);
   const reply = (r: SessionReply) => conn.write(headerLine(r));
   if (!tokenMatches(req?.token, token)) {

@@ -2,7 +2,7 @@
 // takes no CA option, so HTTPS under Node goes through node:https with the
 // bundled roots + the system bundle + --registry-ca files; Deno's fetch takes
 // an HttpClient with extra CA certificates.
-import https from 'node:https';
+import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -54,7 +54,7 @@ function httpsFetch(url: string, init: RequestInit, ca: string[], redirects: num
     const u = new URL(url);
     const method = (init.method ?? 'GET').toUpperCase();
     const headers = headerRecord(init.headers);
-    const req = https.request(u, { method, headers, ca, signal: init.signal ?? undefined }, (res) => {
+    const req = httpsRequest(u, { method, headers, ca, signal: init.signal ?? undefined }, (res) => {
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
       if ([301, 302, 303, 307, 308].includes(status) && location && redirects > 0 && (method === 'GET' || method === 'HEAD')) {

@@ -6,7 +6,7 @@
 // a cache key: `cache=content` secrets add a keyed hash to the key instead.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { BuildError, PipekitError, runCommand, type ExecOp, type Mount, runtimeDir } from '@pipekit/wire';
 import { contentFingerprint, fingerprintKey, type SessionInfo, type SessionProvider } from '@pipekit/secret-agent';
@@ -87,8 +87,8 @@ async function sshSocket(ctx: SolveContext, m: Mount): Promise<SecretMount | und
   }
   const dir = await privateDir();
   const sock = path.join(dir, 'ssh_auth_sock');
-  const conns = new Set<net.Socket>();
-  const server = net.createServer((conn) => {
+  const conns = new Set<Socket>();
+  const server = createServer((conn) => {
     conns.add(conn);
     conn.on('close', () => conns.delete(conn));
     conn.on('error', () => conn.destroy());

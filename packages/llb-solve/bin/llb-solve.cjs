@@ -1,5 +1,4 @@
 #!/usr/bin/env node
 // The llb-solve CLI: its bundle when fresh, else its sources (see @pipekit/wire/launch).
-import { launch } from '@pipekit/wire/launch';
-
-await launch(import.meta.url, 'llb-solve');
+'use strict';
+require('@pipekit/wire/launch').launch(__filename, 'llb-solve');
