@@ -74,9 +74,9 @@ export type PreviousResult = {
   snapshotDir: string;
   /** that layer's blob when it is a plain tar (layers built here are) */
   blob?: { digest: string; size: number };
-  /** its per-path record hashes, and this build's records, by path */
+  /** its per-path record hashes, and this build's, by path */
   files: Record<string, string>;
-  current: Map<string, string>;
+  current: Record<string, string>;
 };
 
 /**
@@ -84,7 +84,7 @@ export type PreviousResult = {
  * read: a copy can then take the unchanged ones from that snapshot. The
  * snapshot is marked in use before it is returned.
  */
-export async function previousResult(store: Store, prev: Note | undefined, parts: KeyParts, current: Map<string, string>): Promise<PreviousResult | undefined> {
+export async function previousResult(store: Store, prev: Note | undefined, parts: KeyParts): Promise<PreviousResult | undefined> {
   if (!prev || prev.filesOmitted || prev.definition !== parts.definition) return undefined;
   if (prev.inputs.length !== parts.inputs.length || prev.inputs.some((inp, i) => inp.key !== parts.inputs[i].key)) return undefined;
   const record = await store.cache.get(prev.key);
@@ -95,5 +95,5 @@ export async function previousResult(store: Store, prev: Note | undefined, parts
   await markInUse(store, 'layer', [layer.diffID]);
   if (!(await store.snapshots.exists(layer.snapshot))) return undefined;
   const blob = layer.blob.mediaType === MEDIA_LAYER_TAR ? { digest: layer.blob.digest, size: layer.blob.size } : undefined;
-  return { snapshotDir: store.snapshots.dir(layer.snapshot), blob, files: prev.files, current };
+  return { snapshotDir: store.snapshots.dir(layer.snapshot), blob, files: prev.files, current: parts.files };
 }

@@ -134,7 +134,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
         ctx.progress.cached(digest, name, inputs);
         return { key, outputs: claim.hit };
       }
-      if (cacheable && !ignore) v.previous = () => previousResult(ctx.store, note, parts, files);
+      if (cacheable && !ignore) v.previous = () => previousResult(ctx.store, note, parts);
       return await sem.run(async () => {
         ctx.progress.start(digest, name, inputs);
         if (reason) ctx.progress.explain(digest, reason);

@@ -1,6 +1,7 @@
 // Content checksums for cache keys: what a COPY or bind mount actually reads.
 // Covers names, type, permission bits, owner, size, symlink targets and file
 // bytes, never mtimes, so touching a file leaves its checksum unchanged.
+import * as crypto from 'node:crypto';
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
@@ -46,7 +47,16 @@ async function largeFileDigest(abs: string): Promise<string> {
   return h.digest('hex');
 }
 
-type Walk = { h: Hash; opts: WalkOptions; root: string; readAt: number; visited: number; /** the source path being hashed */ base: string };
+type Walk = {
+  h: Hash; opts: WalkOptions; root: string; readAt: number; visited: number;
+  /** the source path being hashed */
+  base: string;
+  /** asked at each yield: stop walking (a remembered checksum turned out to hold) */
+  stop?: () => boolean;
+};
+
+/** Thrown through the walk when it is stopped. */
+const STOPPED = new Error('walk stopped');
 
 /**
  * Hash the records of a tree into w.h, in order. Filesystem calls are
@@ -76,7 +86,10 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
   w.h.update(record);
   // shown as the image path it is read from: /src/a, not ./src/a or //src/a
   opts.collect?.set(path.posix.normalize(`/${rel}`), record);
-  if (++w.visited % 512 === 0) await new Promise((r) => setImmediate(r));
+  if (++w.visited % 512 === 0) {
+    await new Promise((r) => setImmediate(r));
+    if (w.stop?.()) throw STOPPED;
+  }
   if (!st.isDirectory()) return;
   const names = readdirSync(abs).sort().filter((n) => !opts.skip?.(`${rel}/${n}`));
   for (const n of names) await hashTree(path.join(abs, n), `${rel}/${n}`, w);
@@ -97,9 +110,12 @@ async function fileDigest(abs: string, st: Stats, w: Walk): Promise<string> {
   return digest;
 }
 
+// one-shot hashing (Node >= 20.12, Deno) costs half of a Hash object per call
+const oneShot = (crypto as { hash?: (alg: string, data: string) => string }).hash;
+
 /** A collected record's short hash: what explain notes keep per path. Only needed on a miss. */
 export function recordHash(record: string): string {
-  return createHash('sha256').update(record).digest('hex').slice(0, 16);
+  return (oneShot ? oneShot('sha256', record) : createHash('sha256').update(record).digest('hex')).slice(0, 16);
 }
 
 /** sha256 over the selected path (a wildcard pattern expands to all matches) inside root. */
@@ -108,13 +124,11 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
   const ignore = ignoredIn(root);
   const { memo } = opts;
   const memoKey = memo ? ContextMemo.key([src, !!opts.followSymlink, !!opts.allowWildcard, !!opts.ignoreOwner, !!opts.context, ignore?.text ?? '', opts.exclude?.text ?? '']) : '';
-  if (memo && opts.useMemo) {
-    const sum = await memo.lookup(memoKey, ignore?.wholeDirs());
-    if (sum) {
-      opts.onMemo?.();
-      return sum;
-    }
-  }
+  // find (a process of its own) runs while the walk starts: when nothing
+  // changed the walk stops at its next yield (a walk too small to yield just
+  // finishes), when something did no time was lost waiting for it
+  let recalled: string | undefined;
+  if (memo && opts.useMemo) memo.lookup(memoKey, ignore?.wholeDirs()).then((sum) => (recalled = sum), () => undefined);
   const h = createHash('sha256');
   const index = typeof opts.index === 'function' ? await opts.index() : opts.index;
   let walkOpts: WalkOptions = { ...opts, index };
@@ -130,10 +144,16 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
   }
   // a path reached through a symlink may lie in an ignored dir, whose changes the memo does not see
   let direct = true;
-  for (const p of paths) {
-    const abs = opts.context ? await resolveInContext(root, p, opts.followSymlink ?? true) : await resolveInRoot(root, p, opts.followSymlink ?? true);
-    if (path.resolve(abs) !== path.resolve(path.join(root, p))) direct = false;
-    await hashTree(abs, p, { h, opts: walkOpts, root, readAt: startedAt, visited: 0, base: p });
+  try {
+    for (const p of paths) {
+      const abs = opts.context ? await resolveInContext(root, p, opts.followSymlink ?? true) : await resolveInRoot(root, p, opts.followSymlink ?? true);
+      if (path.resolve(abs) !== path.resolve(path.join(root, p))) direct = false;
+      await hashTree(abs, p, { h, opts: walkOpts, root, readAt: startedAt, visited: 0, base: p, stop: () => recalled !== undefined });
+    }
+  } catch (err) {
+    if (err !== STOPPED) throw err;
+    opts.onMemo?.();
+    return recalled as string;
   }
   const sum = `sha256:${h.digest('hex')}`;
   if (memo && direct) memo.remember(memoKey, sum, startedAt, Date.now() - startedAt);

@@ -22,7 +22,6 @@ import { layeredView, singleFileRoot, withView } from '../view.ts';
 import type { LayeredRoot } from '../fs/layered.ts';
 import type { RootFs } from '../fs/user.ts';
 import { copyAction, type Owner, type Reuse } from '../fs/copy.ts';
-import { recordHash } from '../fs/contenthash.ts';
 import type { PreviousResult } from '../explain.ts';
 import { WrittenFiles } from '../fs/written.ts';
 
@@ -50,9 +49,10 @@ function planDirs(base: LayeredRoot, dest: string): Plan['dirs'] | undefined {
 
 /** The source file at `abs` has the content record it had when the previous result was made. */
 function sameRecord(prev: PreviousResult, srcRoot: string, abs: string): boolean {
-  const key = path.posix.normalize(`/${path.relative(srcRoot, abs)}`);
-  const now = prev.current.get(key);
-  return now !== undefined && prev.files[key] === recordHash(now);
+  // the copy joins its paths onto srcRoot: mostly a plain prefix (checked), else the long way
+  const key = abs.startsWith(srcRoot) && abs[srcRoot.length] === '/' && !srcRoot.endsWith('/') ? abs.slice(srcRoot.length) : path.posix.normalize(`/${path.relative(srcRoot, abs)}`);
+  const now = prev.current[key];
+  return now !== undefined && prev.files[key] === now;
 }
 
 // past this, the previous blob is not held in memory and files are read again
