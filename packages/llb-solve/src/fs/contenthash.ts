@@ -47,16 +47,7 @@ async function largeFileDigest(abs: string): Promise<string> {
   return h.digest('hex');
 }
 
-type Walk = {
-  h: Hash; opts: WalkOptions; root: string; readAt: number; visited: number;
-  /** the source path being hashed */
-  base: string;
-  /** asked at each yield: stop walking (a remembered checksum turned out to hold) */
-  stop?: () => boolean;
-};
-
-/** Thrown through the walk when it is stopped. */
-const STOPPED = new Error('walk stopped');
+type Walk = { h: Hash; opts: WalkOptions; root: string; readAt: number; visited: number; /** the source path being hashed */ base: string };
 
 /**
  * Hash the records of a tree into w.h, in order. Filesystem calls are
@@ -86,10 +77,7 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
   w.h.update(record);
   // shown as the image path it is read from: /src/a, not ./src/a or //src/a
   opts.collect?.set(path.posix.normalize(`/${rel}`), record);
-  if (++w.visited % 512 === 0) {
-    await new Promise((r) => setImmediate(r));
-    if (w.stop?.()) throw STOPPED;
-  }
+  if (++w.visited % 512 === 0) await new Promise((r) => setImmediate(r));
   if (!st.isDirectory()) return;
   const names = readdirSync(abs).sort().filter((n) => !opts.skip?.(`${rel}/${n}`));
   for (const n of names) await hashTree(path.join(abs, n), `${rel}/${n}`, w);
@@ -124,11 +112,13 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
   const ignore = ignoredIn(root);
   const { memo } = opts;
   const memoKey = memo ? ContextMemo.key([src, !!opts.followSymlink, !!opts.allowWildcard, !!opts.ignoreOwner, !!opts.context, ignore?.text ?? '', opts.exclude?.text ?? '']) : '';
-  // find (a process of its own) runs while the walk starts: when nothing
-  // changed the walk stops at its next yield (a walk too small to yield just
-  // finishes), when something did no time was lost waiting for it
-  let recalled: string | undefined;
-  if (memo && opts.useMemo) memo.lookup(memoKey, ignore?.wholeDirs()).then((sum) => (recalled = sum), () => undefined);
+  if (memo && opts.useMemo) {
+    const sum = await memo.lookup(memoKey, ignore?.wholeDirs());
+    if (sum) {
+      opts.onMemo?.();
+      return sum;
+    }
+  }
   const h = createHash('sha256');
   const index = typeof opts.index === 'function' ? await opts.index() : opts.index;
   let walkOpts: WalkOptions = { ...opts, index };
@@ -144,16 +134,10 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
   }
   // a path reached through a symlink may lie in an ignored dir, whose changes the memo does not see
   let direct = true;
-  try {
-    for (const p of paths) {
-      const abs = opts.context ? await resolveInContext(root, p, opts.followSymlink ?? true) : await resolveInRoot(root, p, opts.followSymlink ?? true);
-      if (path.resolve(abs) !== path.resolve(path.join(root, p))) direct = false;
-      await hashTree(abs, p, { h, opts: walkOpts, root, readAt: startedAt, visited: 0, base: p, stop: () => recalled !== undefined });
-    }
-  } catch (err) {
-    if (err !== STOPPED) throw err;
-    opts.onMemo?.();
-    return recalled as string;
+  for (const p of paths) {
+    const abs = opts.context ? await resolveInContext(root, p, opts.followSymlink ?? true) : await resolveInRoot(root, p, opts.followSymlink ?? true);
+    if (path.resolve(abs) !== path.resolve(path.join(root, p))) direct = false;
+    await hashTree(abs, p, { h, opts: walkOpts, root, readAt: startedAt, visited: 0, base: p });
   }
   const sum = `sha256:${h.digest('hex')}`;
   if (memo && direct) memo.remember(memoKey, sum, startedAt, Date.now() - startedAt);
