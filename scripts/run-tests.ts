@@ -3,7 +3,8 @@
 // `N passed, N failed` line CI reads. Usage:
 //   tsx scripts/run-tests.ts [--runtime node|deno|both] [--jobs N] [FILTER...]
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, promises as fs, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 
@@ -21,6 +22,30 @@ async function findTests(dir: string, out: string[] = []): Promise<string[]> {
 
 type Outcome = { file: string; runtime: string; passed: number; failed: number; skipped: number; seconds: number; output: string };
 
+/**
+ * A temp dir for one test process (TMPDIR, inherited by the tools it starts),
+ * removed when it ends: stores, contexts and outputs of a full run come to
+ * more than a GB, and CI runs on the same machine again and again. 1777 as
+ * /tmp is, for tools a test runs as another user. Left in place if something
+ * is still mounted below it (rm would reach through the mount).
+ */
+function testTmp(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pipekit-test-'));
+  chmodSync(dir, 0o1777);
+  // tsx keeps its transform cache in TMPDIR/tsx-<uid>: share the usual one (a cold cache costs a third more time)
+  const cache = `tsx-${process.getuid?.() ?? 0}`;
+  mkdirSync(path.join(os.tmpdir(), cache), { recursive: true, mode: 0o700 });
+  symlinkSync(path.join(os.tmpdir(), cache), path.join(dir, cache));
+  return {
+    dir,
+    remove: () => {
+      const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4]?.startsWith(`${dir}/`));
+      if (mounted) process.stderr.write(`run-tests: ${dir} still has mounts below it; left in place\n`);
+      else rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 function runOne(file: string, runtime: string): Promise<Outcome> {
   // the type check counts as one test: it passes when tsc reports nothing
   const typecheck = runtime === 'tsc';
@@ -30,13 +55,15 @@ function runOne(file: string, runtime: string): Promise<Outcome> {
   return new Promise((resolve) => {
     // pnpm sets INIT_CWD for its scripts and `deno task` keeps an inherited one,
     // so tools started by tests would run in the repository root: drop it
-    const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' };
+    const tmp = testTmp();
+    const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', TMPDIR: tmp.dir };
     delete env.INIT_CWD;
     const child = spawn(bin, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('close', (code) => {
+      tmp.remove();
       // uvu prints "Total: N / Passed: N / Skipped: N" when a file's suite ends
       // eslint-disable-next-line no-control-regex
       const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
