@@ -118,8 +118,15 @@ test('prune --all during a build removes old unused records but nothing the buil
   assert.is((await build(ctx, store)).code, 0);
   await settle();
   await age(store, /./, 30 * DAY); // every record is old now: only in-use marks protect
-  const running = build(ctx, store, '--build-arg N=1');
-  await new Promise((r) => setTimeout(r, 2500)); // the build is inside its RUN now
+  const log = path.join(ctx, 'build.log');
+  const running = sh(`df-parse Dockerfile --store ${store} --build-arg N=1 | llb-solve --store ${store} --progress rawjson 2> ${log}`, { cwd: ctx })
+    .then((r) => ({ code: r.code, err: r.stderr, out: r.stdout.toString() }));
+  // prune once the build is inside its RUN (a fixed wait was too short on a loaded machine)
+  const inRun = (text: string) => text.split('\n').some((l) => l.includes('RUN sleep 3') && l.includes('"started"') && !l.includes('"completed"'));
+  for (let waited = 0; !inRun(await fs.readFile(log, 'utf8').catch(() => '')); waited += 50) {
+    if (waited > 60000) throw new Error('the build never reached its RUN');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const pruned = await sh(`cas-store prune --store ${store} --all --force --verbose`);
   assert.is(pruned.code, 0, pruned.stderr);
   assert.match(pruned.stdout.toString(), /Description:\s+\[stage-1 \d\/\d\] RUN echo unrelated/);
