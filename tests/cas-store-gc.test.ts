@@ -163,4 +163,28 @@ test('the GC policy in <store>/buildkitd.toml runs after a build', async () => {
   assert.ok(after.some((x) => /echo new/.test(x.Description)));
 });
 
+test("the GC after a build never takes what that build returned, even under a policy that keeps nothing", async () => {
+  const store = await tempDir('store');
+  const old = await busyboxContext('FROM bb\nRUN echo old > /old.txt');
+  assert.is((await build(old, store)).code, 0);
+  await settle();
+  await fs.writeFile(path.join(store, 'buildkitd.toml'), [
+    '[worker.oci]',
+    '  gc = true',
+    '  gcInterval = "0s"',
+    '  [[worker.oci.gcpolicy]]',
+    '    all = true',
+    '    maxUsedSpace = "1KB"',
+    '',
+  ].join('\n'));
+  const ctx = await busyboxContext('FROM bb\nRUN echo new > /new.txt');
+  const r = await build(ctx, store);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.err, /gc: removed \d+ cache records/, 'the unrelated old step went');
+  // the exporter reads the records after llb-solve is done: every layer is still there
+  const img = JSON.parse(r.out) as { layers: { blob: { digest: string } }[] };
+  for (const l of img.layers) await fs.access(path.join(store, 'blobs', 'sha256', l.blob.digest.slice(7)));
+  assert.is((await sh(`export-oci --quiet --dest ${path.join(ctx, 'out.tar')}`, { input: r.out })).code, 0);
+});
+
 test.run();

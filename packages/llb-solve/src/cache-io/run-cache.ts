@@ -74,8 +74,13 @@ export async function beginBuildCache(store: Store, graph: Graph, opts: CacheOpt
     },
     async close(ok) {
       setCacheImporter(store, undefined);
-      await lease.end(store);
-      if (ok) await gcAfterBuild(store, { configFile: opts.gcConfig, warn: opts.warn });
+      try {
+        // under this build's own lease: what it used and made, which the exporter
+        // reading its records has yet to read, is in use for this GC too
+        if (ok) await gcAfterBuild(store, { configFile: opts.gcConfig, warn: opts.warn });
+      } finally {
+        await lease.end(store);
+      }
     },
   };
 }
