@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import tarStream from 'tar-stream';
@@ -66,6 +66,20 @@ test('progress lines in BuildKit wording, result fields', async () => {
   assert.is(lines[2], `exporting config ${res.configDigest} done`);
   assert.match(lines[3], /^sending tarball( \d+\.\ds)? done$/);
   assert.is(res.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+});
+
+test("the exported layers are in use for the store's GC while the export runs, and only then", async () => {
+  const { storeDir, image } = await fixture();
+  // read synchronously in the progress callback: what the store's GC would see at that moment
+  const inUse = () => {
+    const run = path.join(storeDir, 'run');
+    const files = existsSync(run) ? readdirSync(run).filter((f) => f.endsWith('.inuse')) : [];
+    return files.map((f) => readFileSync(path.join(run, f), 'utf8')).join('');
+  };
+  const seen: string[] = [];
+  await exportImages([image], { type: 'oci', dest: path.join(await tempDir(), 'x.tar'), storeDir, progress: () => seen.push(inUse()) });
+  for (const l of image.layers) assert.ok(seen[0].includes(l.diffID), 'marked during the export');
+  assert.is(inUse(), '', 'released after it');
 });
 
 test('layout entries: modes, oci-layout, one ref annotation when unnamed', async () => {

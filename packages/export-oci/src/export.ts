@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import { BlobStore } from '@pipekit/cas-store';
+import { BlobStore, Lease } from '@pipekit/cas-store';
 import { UsageError, type ImageRecord } from '@pipekit/wire';
 import { CompressPool } from './compress-pool.ts';
 import { checkDest, type Pending } from './dest.ts';
@@ -51,6 +51,7 @@ export async function exportImages(images: ImageRecord[], opts: ExportOptions): 
   if (spec.type !== 'image' && !spec.dest) throw new UsageError(`type=${spec.type} needs dest=FILE`);
   const storeDir = opts.storeDir;
   await checkStores(images, storeDir);
+  const lease = await leaseLayers(storeDir, images);
   const ctx: ExportContext = { storeDir, blobs: new BlobStore(storeDir), pool: new CompressPool(), epoch: readEpoch(opts.sourceDateEpoch), progress: opts.progress ?? (() => {}), layers: new Map() };
   try {
     const { pending, result } = await prepareImageOutput(images, spec, ctx, opts);
@@ -58,7 +59,21 @@ export async function exportImages(images: ImageRecord[], opts: ExportOptions): 
     return result;
   } finally {
     await ctx.pool.close();
+    await lease?.end();
   }
+}
+
+/**
+ * The layers being exported are in use for the store's GC (a prune or another
+ * build's GC) until the export is done; marked before any of them is read.
+ */
+async function leaseLayers(storeDir: string, images: ImageRecord[]): Promise<{ end: () => Promise<void> } | undefined> {
+  const diffIDs = images.flatMap((img) => img.layers.map((l) => l.diffID));
+  if (diffIDs.length === 0 || !(await fs.stat(path.join(storeDir, 'blobs')).then((st) => st.isDirectory(), () => false))) return undefined;
+  const key = { dir: storeDir };
+  const lease = await Lease.begin(key);
+  await lease.mark('layer', diffIDs);
+  return { end: () => lease.end(key) };
 }
 
 /** Build the image and write (or push) it; a written layout stays aside until pending.commit(). */
