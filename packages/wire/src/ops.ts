@@ -59,6 +59,14 @@ export type CopyAction = {
   requiredPaths: string[];
   alwaysReplaceExistingDestPaths: boolean;
 };
+/** A copy of the whole of a source directory into `dest` (made with its parents): every other field at its default. */
+export function wholeDirCopy(dest: string): CopyAction {
+  return {
+    src: '/', dest, owner: null, mode: -1, modeStr: '', followSymlink: true, dirCopyContents: true, attemptUnpack: false, createDestPath: true,
+    allowWildcard: false, allowEmptyWildcard: false, timestamp: -1, includePatterns: [], excludePatterns: [], requiredPaths: [], alwaysReplaceExistingDestPaths: false,
+  };
+}
+
 export type MkdirAction = { path: string; mode: number; makeParents: boolean; owner: ChownOpt | null; timestamp: number };
 /** data is base64 */
 export type MkfileAction = { path: string; mode: number; data: string; owner: ChownOpt | null; timestamp: number };

@@ -1,7 +1,7 @@
 // One stage: FROM (an image, an earlier stage, scratch or a named context), the
 // base's ONBUILD triggers, then the stage's instructions in order.
 import path from 'node:path';
-import { parsePlatform, type ImageConfig, type Input, type Platform } from '@pipekit/wire';
+import { parsePlatform, wholeDirCopy, type ImageConfig, type Input, type Platform } from '@pipekit/wire';
 import type { Node } from '../parser/index.ts';
 import type { Conv } from './context.ts';
 import { dispatchCopy } from './dispatch-copy.ts';
@@ -103,7 +103,7 @@ export async function convertStage(conv: Conv, stage: Stage): Promise<StageState
   if (fromStep && 'local' in fromStep) {
     // a directory as a base: its files become the stage's first layer
     st.ref = conv.graph.add(
-      { inputs: [fromStep.local], platform: null, file: { actions: [{ input: -1, secondaryInput: 0, output: 0, copy: { src: '/', dest: '/', owner: null, mode: -1, modeStr: '', followSymlink: true, dirCopyContents: true, attemptUnpack: false, createDestPath: true, allowWildcard: false, allowEmptyWildcard: false, timestamp: -1, includePatterns: [], excludePatterns: [], requiredPaths: [], alwaysReplaceExistingDestPaths: false } }] } },
+      { inputs: [fromStep.local], platform: null, file: { actions: [{ input: -1, secondaryInput: 0, output: 0, copy: wholeDirCopy('/') }] } },
       { name: namer.next(`FROM ${named?.name}`), stage: stage.name, command: n.original.trim(), locations: conv.location(n) },
     );
   } else if (fromStep) {

@@ -7,7 +7,7 @@
 import { lstatSync, promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '@pipekit/cas-store';
-import type { CopyAction } from '@pipekit/wire';
+import { wholeDirCopy } from '@pipekit/wire';
 import { copyAction } from '../fs/copy.ts';
 import { ignoredIn } from '../fs/copy-filter.ts';
 import { resolveInContext } from '../fs/resolve.ts';
@@ -29,19 +29,13 @@ function asTransferred(dir: string, srcAbs: string): boolean {
   return allRootOwned(srcAbs);
 }
 
-const COPY: CopyAction = {
-  src: '/', dest: '/ctx', owner: null, mode: -1, modeStr: '', followSymlink: true, dirCopyContents: true,
-  attemptUnpack: false, createDestPath: true, allowWildcard: false, allowEmptyWildcard: false, timestamp: -1,
-  includePatterns: [], excludePatterns: [], requiredPaths: [], alwaysReplaceExistingDestPaths: false,
-};
-
 /** The source to bind at the mount point for `selector` of context `dir`, and what to do after the step. */
 export async function contextBindSource(store: Store, dir: string, selector: string, readonly: boolean): Promise<{ source: string; close: () => Promise<void> }> {
   const srcAbs = await resolveInContext(dir, selector || '/', true);
   if (readonly && asTransferred(dir, srcAbs)) return { source: srcAbs, close: async () => {} };
   const tmp = await store.tempDir('ctx-bind');
   try {
-    await copyAction(tmp, dir, { ...COPY, src: selector || '/' }, { owner: null, fromLocal: true });
+    await copyAction(tmp, dir, { ...wholeDirCopy('/ctx'), src: selector || '/' }, { owner: null, fromLocal: true });
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw err;
