@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Store } from '@pipekit/cas-store';
 import { wholeDirCopy } from '@pipekit/wire';
 import { copyAction } from '../fs/copy.ts';
-import { ignoredIn } from '../fs/copy-filter.ts';
+import { CONTEXT_ROOT_MODE, ignoredIn } from '../fs/copy-filter.ts';
 import { resolveInContext } from '../fs/resolve.ts';
 
 /** Every entry at and below `abs` is owned by 0:0 (stops at the first that is not). */
@@ -25,7 +25,7 @@ function allRootOwned(abs: string): boolean {
 function asTransferred(dir: string, srcAbs: string): boolean {
   const ignore = ignoredIn(dir);
   if (ignore && !ignore.empty) return false;
-  if (path.resolve(srcAbs) === path.resolve(dir) && (lstatSync(srcAbs).mode & 0o7777) !== 0o755) return false;
+  if (path.resolve(srcAbs) === path.resolve(dir) && (lstatSync(srcAbs).mode & 0o7777) !== CONTEXT_ROOT_MODE) return false;
   return allRootOwned(srcAbs);
 }
 

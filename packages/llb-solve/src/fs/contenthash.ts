@@ -2,7 +2,7 @@
 // Covers names, type, permission bits, owner, size, symlink targets and file
 // bytes, never mtimes, so touching a file leaves its checksum unchanged.
 import * as crypto from 'node:crypto';
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { lstatMaybe, NotFoundError } from '@pipekit/wire';
@@ -10,7 +10,7 @@ import type { DigestIndex } from './digest-index.ts';
 import { ContextMemo } from './context-memo.ts';
 import { contextReads } from './read-cache.ts';
 import type { PatternMatcher } from './dockerignore.ts';
-import { ignoredIn } from './copy-filter.ts';
+import { CONTEXT_ROOT_MODE, ignoredIn } from './copy-filter.ts';
 import { expandGlob, hasMeta } from './glob.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
 
@@ -42,7 +42,7 @@ type WalkOptions = Omit<HashOptions, 'index'> & { index?: DigestIndex };
 const SMALL = 1024 * 1024;
 
 async function largeFileDigest(abs: string): Promise<string> {
-  const h = createHash('sha256');
+  const h = crypto.createHash('sha256');
   for await (const c of createReadStream(abs)) h.update(c as Buffer);
   return h.digest('hex');
 }
@@ -67,8 +67,7 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
     return;
   }
   const owner = opts.ignoreOwner ? '0:0' : `${st.uid}:${st.gid}`;
-  // a context's root is copied as 0755 whatever its mode on the host (see copy.ts)
-  const mode = (opts.context && st.isDirectory() && path.resolve(abs) === path.resolve(w.root) ? 0o755 : st.mode & 0o7777).toString(8);
+  const mode = (opts.context && st.isDirectory() && path.resolve(abs) === path.resolve(w.root) ? CONTEXT_ROOT_MODE : st.mode & 0o7777).toString(8);
   let record: string;
   if (st.isSymbolicLink()) record = `L ${rel} ${mode} ${owner} ${readlinkSync(abs)}\0`;
   else if (st.isFile()) record = `F ${rel} ${mode} ${owner} ${st.size} ${await fileDigest(abs, st, w)}\0`;
@@ -91,7 +90,7 @@ async function fileDigest(abs: string, st: Stats, w: Walk): Promise<string> {
   let digest: string;
   if (st.size < SMALL) {
     const data = readFileSync(abs);
-    digest = createHash('sha256').update(data).digest('hex');
+    digest = crypto.createHash('sha256').update(data).digest('hex');
     if (index) contextReads.keep(abs, st, data);
   } else digest = await largeFileDigest(abs);
   index?.set(key, st, digest, w.readAt);
@@ -103,7 +102,7 @@ const oneShot = (crypto as { hash?: (alg: string, data: string) => string }).has
 
 /** A collected record's short hash: what explain notes keep per path. Only needed on a miss. */
 export function recordHash(record: string): string {
-  return (oneShot ? oneShot('sha256', record) : createHash('sha256').update(record).digest('hex')).slice(0, 16);
+  return (oneShot ? oneShot('sha256', record) : crypto.createHash('sha256').update(record).digest('hex')).slice(0, 16);
 }
 
 /** sha256 over the selected path (a wildcard pattern expands to all matches) inside root. */
@@ -119,7 +118,7 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
       return sum;
     }
   }
-  const h = createHash('sha256');
+  const h = crypto.createHash('sha256');
   const index = typeof opts.index === 'function' ? await opts.index() : opts.index;
   let walkOpts: WalkOptions = { ...opts, index };
   // only what a .dockerignore lets through enters the key (a dir may still hold re-included files)

@@ -10,6 +10,13 @@ import { PatternMatcher } from './dockerignore.ts';
 
 const dirExcludes = new Map<string, PatternMatcher>();
 
+/**
+ * A build context's own root reads as 0755 whatever the host dir's mode:
+ * BuildKit syncs the context into a fresh directory and sends only what is
+ * below it (so `COPY . /app` makes /app 0755 even from a 0700 temp dir).
+ */
+export const CONTEXT_ROOT_MODE = 0o755;
+
 /** Called by the local source: files of `dir` matching `patterns` are not part of it. */
 export function registerDirExcludes(dir: string, patterns: string[]): void {
   if (patterns.length) dirExcludes.set(path.resolve(dir), new PatternMatcher(patterns));

@@ -12,7 +12,7 @@ import { expandGlob, hasMeta } from './glob.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
 
 import { applyModeStr } from './mode.ts';
-import { checkRequired, ignoredIn, makeFilter, selectEntries } from './copy-filter.ts';
+import { checkRequired, CONTEXT_ROOT_MODE, ignoredIn, makeFilter, selectEntries } from './copy-filter.ts';
 import { archiveKind, extractArchive } from './unpack.ts';
 import { contextReads } from './read-cache.ts';
 import type { WrittenFiles } from './written.ts';
@@ -177,13 +177,9 @@ function writeSmallFile(src: string, st: Stats, dst: string, a: CopyAction, ctx:
   }
 }
 
-/**
- * A build context's own root is 0755 whatever the host dir's mode: BuildKit
- * syncs the context into a fresh directory and sends only what is below it,
- * so `COPY . /app` makes /app 0755 even from a 0700 temp dir.
- */
-export function contextRootStat(st: Stats): Stats {
-  return Object.assign(Object.create(Object.getPrototypeOf(st) as object) as Stats, st, { mode: (st.mode & ~0o7777) | 0o755 });
+/** The context root's stats as the copy treats them (see CONTEXT_ROOT_MODE). */
+function contextRootStat(st: Stats): Stats {
+  return Object.assign(Object.create(Object.getPrototypeOf(st) as object) as Stats, st, { mode: (st.mode & ~0o7777) | CONTEXT_ROOT_MODE });
 }
 
 export async function copyAction(destRoot: string, srcRoot: string, a: CopyAction, ctx: CopyContext): Promise<void> {

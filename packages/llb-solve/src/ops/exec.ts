@@ -33,6 +33,7 @@ async function extraMounts(ctx: SolveContext, v: Vertex, mounts: Mount[]): Promi
   const cleanup = async () => {
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
+  const bind = (m: Mount, source: string): OciMount => ({ destination: m.dest, type: 'bind', source, options: ['rbind', m.readonly ? 'ro' : 'rw'] });
   try {
     for (const m of mounts) {
       if (m.dest === '/') continue;
@@ -49,17 +50,17 @@ async function extraMounts(ctx: SolveContext, v: Vertex, mounts: Mount[]): Promi
         }
         const handle = await acquireCacheMount(ctx.store, m, seedFrom, ctx.signal);
         closers.push(handle.release);
-        oci.push({ destination: m.dest, type: 'bind', source: handle.dir, options: ['rbind', m.readonly ? 'ro' : 'rw'] });
+        oci.push(bind(m, handle.dir));
       } else if (m.type === 'bind' && ref.kind === 'dir') {
         const bound = await contextBindSource(ctx.store, ref.dir, m.selector, m.readonly);
         closers.push(bound.close);
-        oci.push({ destination: m.dest, type: 'bind', source: bound.source, options: ['rbind', m.readonly ? 'ro' : 'rw'] });
+        oci.push(bind(m, bound.source));
       } else if (m.type === 'bind') {
         // writes to a read-write bind land in a throwaway upper dir
         const view = m.readonly ? await openView(ctx.store, ref) : await openScratchOverlay(ctx.store, ref);
         closers.push(view.close);
         const src = m.selector ? await resolveInRoot(view.root, m.selector) : view.root;
-        oci.push({ destination: m.dest, type: 'bind', source: src, options: ['rbind', m.readonly ? 'ro' : 'rw'] });
+        oci.push(bind(m, src));
       } else {
         // secret file on its own tmpfs, or an ssh agent socket; skipped when optional and not given
         const sm = await secretMount(ctx, m);
