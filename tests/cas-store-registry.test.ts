@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Buffer } from 'node:buffer';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sh, tempDir, listFiles } from './helpers/cli.ts';
+import { isDeno, sh, tempDir, listFiles } from './helpers/cli.ts';
 import { startRegistry, type TestRegistry } from './helpers/registry.ts';
 import { buildBusyboxLayout, pushBusybox } from './helpers/busybox-image.ts';
 import { startFakeRegistry, forward, sendJson } from './helpers/fake-registry.ts';
@@ -133,6 +133,16 @@ test('TLS with a generated CA: refused as untrusted, pulled with --registry-ca',
   assert.match(noCa.stderr, /TLS|certificate/i);
   const ok = await sh(`cas-store pull --store ${store} --registry-ca ${reg.host}=${ca} ${reg.host}/secure/bb:1`);
   assert.is(ok.code, 0, ok.stderr);
+  // NODE_EXTRA_CA_CERTS is trusted too (the bins keep Node from parsing it at start-up, then hand it back)
+  const viaEnv = await sh(`cas-store pull --store ${await tempDir('store')} --registry-ca ${reg.host}=${path.join(dir, 'srv.pem')} ${reg.host}/secure/bb:1`, { env: { NODE_EXTRA_CA_CERTS: ca } });
+  assert.is(viaEnv.code, 0, viaEnv.stderr);
+});
+
+// the Node bins only: under Deno the tools start through the deno npm package's Node shim
+if (!isDeno) test('NODE_EXTRA_CA_CERTS is not parsed as a tool starts: an unreadable one gives no start-up warning', async () => {
+  const r = await sh('df-parse --version && cas-store --version', { env: { NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' } });
+  assert.is(r.code, 0, r.stderr);
+  assert.not.match(r.stderr, /extra certs/i);
 });
 
 test('bearer token flow (Docker Hub style): credentials go to the token server, the token to the registry', async () => {

@@ -58,6 +58,12 @@ function runBundle(bundle) {
 
 /** `binFile` is the bin's __filename; `tool` names packages/<tool>/dist/<tool>.cjs. */
 function launch(binFile, tool) {
+  // bin/<tool> moved NODE_EXTRA_CA_CERTS aside so Node would not parse it at
+  // start-up: put it back for the tool's own TLS code and for child processes
+  if (process.env.PIPEKIT_EXTRA_CA_CERTS !== undefined) {
+    process.env.NODE_EXTRA_CA_CERTS = process.env.PIPEKIT_EXTRA_CA_CERTS;
+    delete process.env.PIPEKIT_EXTRA_CA_CERTS;
+  }
   const pkg = path.dirname(path.dirname(binFile));
   const bundle = path.join(pkg, 'dist', `${tool}.cjs`);
   let fresh = false;

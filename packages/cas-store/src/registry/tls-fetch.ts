@@ -7,6 +7,7 @@ import { rootCertificates } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Buffer } from 'node:buffer';
+import process from 'node:process';
 
 export type FetchFn = (url: string, init: RequestInit & { duplex?: 'half' }) => Promise<Response>;
 
@@ -25,21 +26,38 @@ export function systemCaBundle(): string {
   return '';
 }
 
+/**
+ * PEM text of NODE_EXTRA_CA_CERTS, '' when unset or unreadable. Node adds that
+ * file to its default roots only, and the `ca` passed below replaces those; the
+ * bins also keep Node from parsing it at start-up (see packages/<tool>/bin).
+ */
+export function extraCaBundle(): string {
+  const f = process.env.NODE_EXTRA_CA_CERTS;
+  if (!f) return '';
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    // Node itself only warns about an unreadable file
+    return '';
+  }
+}
+
 type DenoLike = { createHttpClient(o: { caCerts: string[] }): unknown };
 
-/** A fetch trusting the default roots, the system bundle and `extraCaPems`. */
+/** A fetch trusting the default roots, the system bundle, NODE_EXTRA_CA_CERTS and `extraCaPems`. */
 export function makeFetch(extraCaPems: string[] = []): FetchFn {
   const deno = (globalThis as { Deno?: DenoLike }).Deno;
   const system = systemCaBundle();
+  const extra = extraCaBundle();
   if (deno) {
-    if (extraCaPems.length === 0 && !system) return (url, init) => fetch(url, init);
+    if (extraCaPems.length === 0 && !system && !extra) return (url, init) => fetch(url, init);
     let client: unknown;
     return (url, init) => {
-      client ??= deno.createHttpClient({ caCerts: [system, ...extraCaPems].filter(Boolean) });
+      client ??= deno.createHttpClient({ caCerts: [system, extra, ...extraCaPems].filter(Boolean) });
       return fetch(url, { ...init, client } as RequestInit);
     };
   }
-  const ca = [...rootCertificates, system, ...extraCaPems].filter(Boolean);
+  const ca = [...rootCertificates, system, extra === system ? '' : extra, ...extraCaPems].filter(Boolean);
   return (url, init) => (url.startsWith('https:') ? httpsFetch(url, init, ca, MAX_REDIRECTS) : fetch(url, init));
 }
 
