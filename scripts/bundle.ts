@@ -18,12 +18,14 @@ const EXTERNAL = ['@napi-rs/xattr', 'ssh2', 'cpu-features', '@bokuweb/zstd-wasm'
 // compression threads or containers, and --help needs none of them. Each
 // `require("X")` of these becomes a proxy that requires X on first access.
 const LAZY = ['node:https', 'node:http', 'node:tls', 'node:net', 'node:child_process', 'node:zlib', 'node:worker_threads', 'node:crypto', '@napi-rs/xattr', 'fflate', 'ssh2'];
+// `esm`: the proxy stands for esbuild's __toESM(require(X), 1) too, whose
+// `default` is the module itself; copying its keys eagerly would load X.
 const LAZY_HELPER = [
-  'var __pipekitLazy = (id) => {',
+  'var __pipekitLazy = (id, esm) => {',
   '  let m;',
   '  const load = () => (m ??= require(id));',
   '  return new Proxy({}, {',
-  '    get: (_, k) => load()[k],',
+  "    get: (_, k) => (esm && k === 'default' ? load() : load()[k]),",
   '    has: (_, k) => k in load(),',
   '    ownKeys: () => Reflect.ownKeys(load()),',
   '    getOwnPropertyDescriptor: (_, k) => {',
@@ -33,6 +35,28 @@ const LAZY_HELPER = [
   '  });',
   '};',
 ].join('\n');
+
+/**
+ * esbuild's __toESM copies every key of a module into a fresh object at each
+ * import site: 28 imports of node:process and 53 of node:path cost llb-solve
+ * about 10 ms of start-up. Node-mode results depend only on the module, so
+ * each module's is built once.
+ */
+function memoizeToESM(code: string, tool: string): string {
+  const def = 'var __toESM = (mod, isNodeMode, target) =>';
+  if (!code.includes(def)) return code;
+  if (code.split(def).length !== 2) throw new Error(`${tool}: more than one __toESM helper in the bundle`);
+  const memo = [
+    'var __pipekitESM = new WeakMap();',
+    'var __toESM = (mod, isNodeMode) => {',
+    "  if (!isNodeMode || mod === null || (typeof mod !== 'object' && typeof mod !== 'function')) return __toESMOnce(mod, isNodeMode);",
+    '  let ns = __pipekitESM.get(mod);',
+    '  if (!ns) __pipekitESM.set(mod, (ns = __toESMOnce(mod, isNodeMode)));',
+    '  return ns;',
+    '};',
+  ].join('\n');
+  return code.replace(def, `${memo}\nvar __toESMOnce = (mod, isNodeMode, target) =>`);
+}
 
 for (const tool of TOOLS) {
   const dir = path.join(root, 'packages', tool);
@@ -59,7 +83,11 @@ for (const tool of TOOLS) {
   // the launcher runs a bundle as a script, where import() fails at run time
   let code = readFileSync(outfile, 'utf8');
   if (/[^\w$.]import\(/.test(code)) throw new Error(`${tool}: the bundle uses import(); use require (createRequire) for lazy loads`);
-  for (const id of LAZY) code = code.split(`require(${JSON.stringify(id)})`).join(`__pipekitLazy(${JSON.stringify(id)})`);
+  for (const id of LAZY) {
+    const q = JSON.stringify(id);
+    code = code.split(`__toESM(require(${q}), 1)`).join(`__pipekitLazy(${q}, true)`).split(`require(${q})`).join(`__pipekitLazy(${q})`);
+  }
+  code = memoizeToESM(code, tool);
   writeFileSync(outfile, code);
   const sources = Object.keys(res.metafile.inputs).filter((f) => f.startsWith('packages/'));
   // export-oci's compression workers are loaded by path next to the module
