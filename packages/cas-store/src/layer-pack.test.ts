@@ -308,6 +308,20 @@ test('pack: known contents stand in for a file only while its inode and size mat
   assert.equal([got.get('a.txt'), got.get('b.txt'), got.get('c.txt')], ['KNWN', 'real', 'real']);
 });
 
+test('pack: a known entry with stats is not asked again (its writer vouches for them)', async () => {
+  const dir = await tempDir();
+  await fs.writeFile(path.join(dir, 'a.txt'), 'real');
+  await fs.writeFile(path.join(dir, 'b.txt'), 'real');
+  const st = await fs.lstat(path.join(dir, 'a.txt'));
+  // a mode the file does not have: it shows in the header only if the stats given were used
+  const vouched = Object.assign(Object.create(Object.getPrototypeOf(st) as object), st, { mode: (st.mode & ~0o7777) | 0o640 });
+  const known = new Map([['a.txt', { ino: st.ino, data: Buffer.from('KNWN'), st: vouched }]]);
+  const got = new Map((await entries(await collect(packLayer(dir, { known })))).map((e) => [e.name, e]));
+  assert.is(got.get('a.txt')?.mode, 0o640);
+  assert.is(got.get('a.txt')?.data, 'KNWN');
+  assert.is(got.get('b.txt')?.mode, st.mode & 0o7777, 'an entry without stats is lstat-ed');
+});
+
 test('pack: measures the tree as dirBytes does', async () => {
   const dir = await tempDir();
   await makeTree(dir);

@@ -18,13 +18,13 @@ type Entry = { rel: string; abs: string; st: Stats };
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Every entry under root, in tar order (sorted, parents first). */
-function* walk(root: string, rel = ''): Generator<Entry> {
+function* walk(root: string, known: KnownFiles | undefined, rel = ''): Generator<Entry> {
   for (const name of readdirSync(rel ? path.join(root, rel) : root).sort(byCodeUnit)) {
     const r = rel ? `${rel}/${name}` : name;
     const abs = path.join(root, r);
-    const st = lstatSync(abs);
+    const st = known?.get(r)?.st ?? lstatSync(abs);
     yield { rel: r, abs, st };
-    if (st.isDirectory()) yield* walk(root, r);
+    if (st.isDirectory()) yield* walk(root, known, r);
   }
 }
 
@@ -39,7 +39,12 @@ export type PackOptions = {
   known?: KnownFiles;
 };
 
-export type KnownFiles = Map<string, { ino: number; data: Buffer }>;
+/**
+ * `st`, when given, is the entry's lstat as its writer left it, used instead
+ * of asking again: only for a tree the writer made alone, in a plain directory
+ * (an overlay mount reports other device numbers than its upper dir).
+ */
+export type KnownFiles = Map<string, { ino: number; data: Buffer; st?: Stats }>;
 
 const CHUNK = 1024 * 1024;
 
@@ -60,7 +65,7 @@ async function* tarChunks(dir: string, opts: PackOptions): AsyncGenerator<Buffer
     pending = 0;
     return out;
   };
-  for (const { rel, abs, st } of walk(dir)) {
+  for (const { rel, abs, st } of walk(dir, opts.known)) {
     if (!st.isDirectory() && !(st.nlink > 1 && inodes.has(`${st.dev}:${st.ino}`))) bytes += st.size;
     const h: TarHeader = {
       name: rel, type: 'file', mode: st.mode, uid: st.uid, gid: st.gid, size: 0,

@@ -66,6 +66,7 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
     for (const n of readdirSync(abs).sort()) await hashTree(path.join(abs, n), `${rel}/${n}`, w);
     return;
   }
+  if (opts.index) contextReads.keepStat(abs, st);
   const owner = opts.ignoreOwner ? '0:0' : `${st.uid}:${st.gid}`;
   const mode = (opts.context && st.isDirectory() && path.resolve(abs) === path.resolve(w.root) ? CONTEXT_ROOT_MODE : st.mode & 0o7777).toString(8);
   let record: string;

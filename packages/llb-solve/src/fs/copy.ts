@@ -37,8 +37,8 @@ export type Reuse = {
   destRoot: string;
   /** the source file has the content record the previous result was made from */
   same: (srcAbs: string) => boolean;
-  /** told of each file linked (path relative to destRoot) */
-  linked?: (rel: string, ino: number, size: number) => void;
+  /** told of each file linked (path relative to destRoot), with its stats now */
+  linked?: (rel: string, st: Stats) => void;
 };
 
 async function mkdirp(root: string, dirAbs: string, owner: Owner, mtime?: Date): Promise<void> {
@@ -83,7 +83,7 @@ async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx
     const childrenOurs = made && ownsNewEntries(dst);
     for (const name of readdirSync(src).sort()) {
       const s = path.join(src, name);
-      await copyEntry(s, lstatSync(s), path.join(dst, name), a, ctx, rel ? `${rel}/${name}` : name, made, childrenOurs);
+      await copyEntry(s, statOf(s, ctx), path.join(dst, name), a, ctx, rel ? `${rel}/${name}` : name, made, childrenOurs);
     }
     // copying a directory's contents into one that exists keeps that one's
     // mode, owner and times (COPY dir/ /tmp/ must not make /tmp 0755)
@@ -107,6 +107,9 @@ async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx
 }
 
 const SMALL = 1024 * 1024;
+
+/** A source entry's stats: for the build context, as hashing its cache key saw them. */
+const statOf = (src: string, ctx: CopyContext): Stats => (ctx.fromLocal ? contextReads.takeStat(src) : undefined) ?? lstatSync(src);
 
 // fixed for the process: asked once, not twice per file
 const EUID = process.geteuid?.();
@@ -145,7 +148,8 @@ function linkPrevious(src: string, st: Stats, dst: string, a: CopyAction, ctx: C
   if (!pst.isFile() || pst.size !== st.size || (pst.mode & 0o7777) !== modeOf(st, a) || pst.uid !== uid || pst.gid !== gid || pst.mtime.getTime() !== t.getTime()) return false;
   try {
     linkSync(prev, dst);
-    reuse.linked?.(dst.slice(reuse.destRoot.length + 1), pst.ino, pst.size);
+    pst.nlink += 1;
+    reuse.linked?.(dst.slice(reuse.destRoot.length + 1), pst);
     return true;
   } catch {
     return false; // another filesystem, or a link limit: copy instead
@@ -171,7 +175,7 @@ function writeSmallFile(src: string, st: Stats, dst: string, a: CopyAction, ctx:
     if (chowned || (mode & ~0o777) !== 0 || (mode & UMASK) !== 0) fchmodSync(fd, mode);
     const t = a.timestamp >= 0 ? new Date(a.timestamp * 1000) : st.mtime;
     futimesSync(fd, t, t);
-    ctx.written?.add(dst, fstatSync(fd).ino, data);
+    ctx.written?.add(dst, fstatSync(fd), data);
   } finally {
     closeSync(fd);
   }
@@ -233,7 +237,7 @@ export async function copyAction(destRoot: string, srcRoot: string, a: CopyActio
       await checkRequired(srcAbs, a.requiredPaths);
       for (const rel of await selectEntries(srcAbs, filter)) {
         const from = rel ? path.join(srcAbs, rel) : srcAbs;
-        const fst = rel === '' ? st : lstatSync(from);
+        const fst = rel === '' ? st : statOf(from, ctx);
         const to = rel ? path.join(target, rel) : target;
         await copyEntry(from, fst, to, a, { ...ctx, exclude: () => true }, '');
       }

@@ -2,15 +2,32 @@
 // follows in the same process: a cold COPY of many small files then opens each
 // one once, not twice. Bounded; an entry is used once and only while the file
 // is unchanged (size, mtime, ctime, inode).
+//
+// The hash walk's lstat of each entry is kept too, so the copy does not ask
+// again: the copy then writes what the cache key was computed from (as BuildKit
+// copies from the context it transferred, not from the live directory).
 import type { Stats } from 'node:fs';
 
 type Kept = { size: number; mtimeMs: number; ctimeMs: number; ino: number; data: Buffer };
 
 const MAX_BYTES = 64 * 1024 * 1024;
+const MAX_STATS = 200_000;
 
 export class ReadCache {
   private kept = new Map<string, Kept>();
   private bytes = 0;
+  private stats = new Map<string, Stats>();
+
+  keepStat(abs: string, st: Stats): void {
+    if (this.stats.size < MAX_STATS) this.stats.set(abs, st);
+  }
+
+  /** The stats the hash walk saw of `abs`, once. */
+  takeStat(abs: string): Stats | undefined {
+    const st = this.stats.get(abs);
+    if (st) this.stats.delete(abs);
+    return st;
+  }
 
   keep(abs: string, st: Stats, data: Buffer): void {
     if (this.kept.has(abs) || this.bytes + data.length > MAX_BYTES) return;

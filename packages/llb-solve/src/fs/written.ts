@@ -1,5 +1,6 @@
 // Small files a COPY just wrote, kept (bounded) with their inode so the layer
 // commit packs them from memory instead of opening each one again.
+import type { Stats } from 'node:fs';
 import type { KnownFiles } from '@pipekit/cas-store';
 
 const MAX_BYTES = 64 * 1024 * 1024;
@@ -10,18 +11,25 @@ export class WrittenFiles {
   private bytes = 0;
   private readonly shared = new Set<string>();
   private readonly prefix: string;
+  /** the stats given are exactly what packing would lstat (see KnownFiles) */
+  private readonly exactStats: boolean;
 
-  constructor(root: string) {
+  constructor(root: string, opts: { exactStats?: boolean } = {}) {
     this.prefix = root.endsWith('/') ? root : `${root}/`;
+    this.exactStats = opts.exactStats ?? false;
   }
 
   /** A file whose bytes live in a buffer held anyway (a previous layer): not counted against the bound. */
-  addShared(rel: string, ino: number, data: Buffer): void {
-    this.files.set(rel, { ino, data });
+  addShared(rel: string, st: Stats, data: Buffer): void {
+    this.files.set(rel, this.entry(st, data));
     this.shared.add(rel);
   }
 
-  add(abs: string, ino: number, data: Buffer): void {
+  private entry(st: Stats, data: Buffer): { ino: number; data: Buffer; st?: Stats } {
+    return this.exactStats ? { ino: st.ino, data, st } : { ino: st.ino, data };
+  }
+
+  add(abs: string, st: Stats, data: Buffer): void {
     if (!abs.startsWith(this.prefix)) return;
     const rel = abs.slice(this.prefix.length);
     const old = this.files.get(rel);
@@ -30,7 +38,7 @@ export class WrittenFiles {
       this.files.delete(rel);
       return;
     }
-    this.files.set(rel, { ino, data });
+    this.files.set(rel, this.entry(st, data));
     this.bytes += data.length;
   }
 }

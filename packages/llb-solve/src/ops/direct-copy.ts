@@ -91,7 +91,8 @@ export async function copyWithoutOverlay(
     // deepest first: making a child changed its parent's times
     for (const { rel, st } of [...plan.dirs].reverse()) utimesSync(path.join(upper.dir, rel), st.atime, st.mtime);
     const src: Ref = a.secondaryInput >= 0 ? v.inputs[a.secondaryInput] : EMPTY;
-    const written = new WrittenFiles(upper.dir);
+    // a plain dir only this copy writes: what it saw of each file is what packing would see
+    const written = new WrittenFiles(upper.dir, { exactStats: true });
     const prev = await v.previous?.();
     const spans = prev && (await previousSpans(ctx, prev));
     const copyFrom = (srcRoot: string) => {
@@ -100,9 +101,9 @@ export async function copyWithoutOverlay(
         destRoot: upper.dir,
         same: (abs) => sameRecord(prev, srcRoot, abs),
         // a linked file's bytes are in the previous blob: the commit packs them from there
-        linked: spans && ((rel, ino, size) => {
+        linked: spans && ((rel, st) => {
           const s = spans.spans.get(rel);
-          if (s?.size === size) written.addShared(rel, ino, spans.tar.subarray(s.offset, s.offset + size));
+          if (s?.size === st.size) written.addShared(rel, st, spans.tar.subarray(s.offset, s.offset + st.size));
         }),
       };
       return copyAction(upper.dir, srcRoot, c, { owner: plan.own, fromLocal: src.kind === 'dir', written, reuse });
