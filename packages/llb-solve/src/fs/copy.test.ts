@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BuildError, NotFoundError, type CopyAction } from '@pipekit/wire';
 import { copyAction, type CopyContext } from './copy.ts';
+import { contextReads } from './read-cache.ts';
 
 function act(p: Partial<CopyAction>): CopyAction {
   return {
@@ -207,6 +208,19 @@ test('fromLocal makes files 0:0; without it owners are kept', async () => {
   // an explicit owner wins over fromLocal
   await copyAction(r.dst, r.src, act({ src: '/owned', dest: '/both' }), { owner: { uid: 5, gid: 6 }, fromLocal: true });
   assert.is((await added(r.dst)).both, 'O 640 5:6');
+});
+
+test('a context entry is copied with the stats its cache key was hashed from', async () => {
+  const r = await roots();
+  const file = path.join(r.src, 'dir', 'one');
+  const hashed = await fs.lstat(file);
+  // the hash walk saw 0600; the file was changed to 0644 after (a later chmod keeps the same bytes)
+  contextReads.keepStat(file, Object.assign(Object.create(Object.getPrototypeOf(hashed) as object), hashed, { mode: (hashed.mode & ~0o7777) | 0o600 }));
+  await copyAction(r.dst, r.src, act({ src: '/dir', dest: '/hashed/', createDestPath: true }), { owner: null, fromLocal: true });
+  assert.is((await fs.lstat(path.join(r.dst, 'hashed', 'dir', 'one'))).mode & 0o7777, 0o600);
+  // used once: the next copy asks the filesystem
+  await copyAction(r.dst, r.src, act({ src: '/dir', dest: '/again/', createDestPath: true }), { owner: null, fromLocal: true });
+  assert.is((await fs.lstat(path.join(r.dst, 'again', 'dir', 'one'))).mode & 0o7777, 0o644);
 });
 
 test("a context's own root is copied as 0755 whatever its host mode; its subdirs keep theirs", async () => {

@@ -37,4 +37,13 @@ test('the cache is bounded', () => {
   assert.is(cache.take('/c', st), undefined, 'over 64 MiB: not kept');
 });
 
+test('stats seen by the hash walk are given back once, by path', () => {
+  const cache = new ReadCache();
+  const st = { size: 3, ino: 9 } as import('node:fs').Stats;
+  cache.keepStat('/ctx/a', st);
+  assert.is(cache.takeStat('/ctx/b'), undefined);
+  assert.is(cache.takeStat('/ctx/a'), st);
+  assert.is(cache.takeStat('/ctx/a'), undefined, 'used once');
+});
+
 test.run();
