@@ -177,4 +177,15 @@ COPY ignored.txt /
   assert.match(res.stderr, /ignored\.txt.*not found: excluded by \.dockerignore/);
 });
 
+test('--chown=root:root needs no /etc/passwd: on scratch and with --link (root is uid 0, as in BuildKit)', async () => {
+  const ctx = await tempDir('fe2e-root');
+  await fs.writeFile(path.join(ctx, 'app.bin'), 'app\n');
+  await fs.writeFile(path.join(ctx, '.dockerignore'), '.store\n.out.tar\n');
+  const { img } = await build(ctx, 'FROM scratch\nCOPY --chown=root:root app.bin /app/\nCOPY --link --chown=root app.bin /linked/\n');
+  for (const f of ['app/app.bin', 'linked/app.bin']) {
+    const st = await fs.lstat(path.join(img.rootfs, f));
+    assert.equal([st.uid, st.gid], [0, 0], f);
+  }
+});
+
 test.run();

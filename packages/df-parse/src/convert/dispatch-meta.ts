@@ -29,7 +29,9 @@ function pairs(conv: Conv, st: StageState, n: Node): [string, string][] {
 
 /** `user[:group]` -> owner by name (looked up in input `input`'s /etc/passwd) or by id. */
 export function ownerOf(spec: string, input: number): ChownOpt {
-  const one = (s: string): UserOpt => (/^\d+$/.test(s) ? { id: Number(s), name: '', input: -1 } : { id: 0, name: s, input });
+  // `root` is uid/gid 0 without a lookup, as BuildKit's llb.WithUser has it:
+  // --chown=root:root works on a base with no /etc/passwd (scratch, --link)
+  const one = (s: string): UserOpt => (s === 'root' ? { id: 0, name: '', input: -1 } : /^\d+$/.test(s) ? { id: Number(s), name: '', input: -1 } : { id: 0, name: s, input });
   const colon = spec.indexOf(':');
   const u = colon < 0 ? spec : spec.slice(0, colon);
   const g = colon < 0 ? '' : spec.slice(colon + 1);
