@@ -97,8 +97,8 @@ const CASES: [string, Partial<CopyAction>, Record<string, string>][] = [
     'dir contents (dirCopyContents)',
     { src: '/dir', dest: '/app', dirCopyContents: true, createDestPath: true },
     {
-      // a dest dir the copy creates takes the source dir's mode and owner (as BuildKit's copyDirectory does)
-      'app/': '755 1000:1000', 'app/abs-link': '-> /etc/passwd 0:0', 'app/link-one': '-> one 0:0', 'app/one': '1 644 0:0',
+      // a dest dir the copy creates is made as its parents are (BuildKit's prepareTargetDir), not from the source dir
+      'app/': '755 0:0', 'app/abs-link': '-> /etc/passwd 0:0', 'app/link-one': '-> one 0:0', 'app/one': '1 644 0:0',
       'app/sub/': '750 0:0', 'app/sub/two': '2 600 0:0',
     },
   ],
@@ -124,7 +124,7 @@ const CASES: [string, Partial<CopyAction>, Record<string, string>][] = [
   ],
   ['wildcard with one match to a file name', { src: '/*.md', dest: '/readme', allowWildcard: true }, { readme: 'C 644 0:0' }],
   ['wildcard matching a dir with dirCopyContents', { src: '/di?', dest: '/d/', allowWildcard: true, dirCopyContents: true, createDestPath: true, followSymlink: false },
-    { 'd/': '755 1000:1000', 'd/abs-link': '-> /etc/passwd 0:0', 'd/link-one': '-> one 0:0', 'd/one': '1 644 0:0', 'd/sub/': '750 0:0', 'd/sub/two': '2 600 0:0' }],
+    { 'd/': '755 0:0', 'd/abs-link': '-> /etc/passwd 0:0', 'd/link-one': '-> one 0:0', 'd/one': '1 644 0:0', 'd/sub/': '750 0:0', 'd/sub/two': '2 600 0:0' }],
   ['empty wildcard allowed', { src: '/*.none', dest: '/x/', allowWildcard: true, allowEmptyWildcard: true }, {}],
   ['a pattern without allowWildcard is a name', { src: '/a.txt', dest: '/q*', allowWildcard: false }, { 'q*': 'A 644 0:0' }],
   [
@@ -141,7 +141,7 @@ const CASES: [string, Partial<CopyAction>, Record<string, string>][] = [
   ['symlink copied as a symlink when not followed', { src: '/to-a', dest: '/got', followSymlink: false }, { got: '-> a.txt 0:0' }],
   ['followed symlink keeps the link name in a dir', { src: '/to-a', dest: '/existing/' }, { 'existing/to-a': 'A 644 0:0' }],
   ['symlinks inside a copied dir stay symlinks', { src: '/to-dir', dest: '/sl', dirCopyContents: true, createDestPath: true },
-    { 'sl/': '755 1000:1000', 'sl/abs-link': '-> /etc/passwd 0:0', 'sl/link-one': '-> one 0:0', 'sl/one': '1 644 0:0', 'sl/sub/': '750 0:0', 'sl/sub/two': '2 600 0:0' }],
+    { 'sl/': '755 0:0', 'sl/abs-link': '-> /etc/passwd 0:0', 'sl/link-one': '-> one 0:0', 'sl/one': '1 644 0:0', 'sl/sub/': '750 0:0', 'sl/sub/two': '2 600 0:0' }],
   ['timestamp override is not a visible change here', { src: '/a.txt', dest: '/ts', timestamp: 0 }, { ts: 'A 644 0:0' }],
 ];
 
@@ -151,7 +151,6 @@ for (const [name, a, want] of CASES) {
     const before = await tree(r.src);
     await copyAction(r.dst, r.src, act(a), CTX);
     const got = await added(r.dst);
-    // the copied dir `dir` itself is owned 1000:1000, contents copy keeps the target dir's owner
     assert.equal(got, want);
     assert.equal(await tree(r.src), before, 'the source is untouched');
     assert.equal(await fs.readdir(r.outside), []);
@@ -194,6 +193,30 @@ test('owner override applies to everything copied, and to created parents', asyn
     'srv/www/dir/sub/': '750 33:44',
     'srv/www/dir/sub/two': '2 600 33:44',
   });
+});
+
+test("dir contents: dest made with a numeric --chmod and --chown (parents too), or kept; its times are the source dir's", async () => {
+  const r = await roots();
+  const src = path.join(r.src, 'dir');
+  const srcTime = new Date('2001-01-01T00:00:00Z');
+  await fs.utimes(src, srcTime, srcTime);
+  const contents = { dirCopyContents: true, createDestPath: true, src: '/dir' };
+  await copyAction(r.dst, r.src, act({ ...contents, dest: '/made/deep/', mode: 0o750 }), { owner: { uid: 7, gid: 8 }, fromLocal: false });
+  await copyAction(r.dst, r.src, act({ ...contents, dest: '/plain/', modeStr: 'u+x' }), CTX);
+  await fs.chmod(path.join(r.dst, 'existing'), 0o711);
+  await copyAction(r.dst, r.src, act({ ...contents, dest: '/existing/' }), CTX);
+  const t = await added(r.dst);
+  assert.is(t['made/'], '750 7:8', 'a created parent');
+  assert.is(t['made/deep/'], '750 7:8', 'the created dest');
+  assert.is(t['made/deep/sub/'], '750 7:8', 'a copied subdir takes --chmod as a file does');
+  assert.is(t['plain/'], '755 0:0', 'symbolic --chmod: 0755');
+  const existing = await fs.lstat(path.join(r.dst, 'existing'));
+  assert.is((existing.mode & 0o7777).toString(8), '711', 'an existing dest keeps its mode');
+  for (const d of ['made/deep', 'plain', 'existing']) assert.is((await fs.lstat(path.join(r.dst, d))).mtime.getTime(), srcTime.getTime(), d);
+  assert.not.equal((await fs.lstat(path.join(r.dst, 'made'))).mtime.getTime(), srcTime.getTime(), 'a created parent is not the source');
+  // filtered (--exclude, .dockerignore): entries are copied one by one, and only the top keeps its own metadata
+  await copyAction(r.dst, r.src, act({ ...contents, dest: '/existing/', excludePatterns: ['one'] }), CTX);
+  assert.is((await added(r.dst))['existing/sub/'], '750 0:0');
 });
 
 test('fromLocal makes files 0:0; without it owners are kept', async () => {

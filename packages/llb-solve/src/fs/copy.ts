@@ -41,7 +41,8 @@ export type Reuse = {
   linked?: (rel: string, st: Stats) => void;
 };
 
-async function mkdirp(root: string, dirAbs: string, owner: Owner, mtime?: Date): Promise<void> {
+/** Create the missing directories down to dirAbs, as BuildKit's MkdirAll does: `mode` exactly, `owner`, `mtime` when set. */
+async function mkdirp(root: string, dirAbs: string, owner: Owner, mode = 0o755, mtime?: Date): Promise<void> {
   const rel = path.relative(root, dirAbs);
   if (rel === '' || rel.startsWith('..')) return;
   let cur = root;
@@ -50,8 +51,8 @@ async function mkdirp(root: string, dirAbs: string, owner: Owner, mtime?: Date):
     const st = await fs.lstat(cur).catch(() => undefined);
     if (st?.isDirectory()) continue;
     if (st) throw new BuildError(`cannot create directory ${path.relative(root, cur)}: a file is in the way`);
-    await fs.mkdir(cur, { mode: 0o755 });
-    await fs.chmod(cur, 0o755);
+    await fs.mkdir(cur, { mode });
+    await fs.chmod(cur, mode);
     if (owner) await fs.lchown(cur, owner.uid, owner.gid);
     if (mtime) await fs.utimes(cur, mtime, mtime);
   }
@@ -211,9 +212,15 @@ export async function copyAction(destRoot: string, srcRoot: string, a: CopyActio
       // contents of the directory go into dest
     } else if (destIsDir || tst?.isDirectory()) target = path.join(target, path.basename(srcAbs === srcRoot ? '/' : s));
     const parent = st.isDirectory() && a.dirCopyContents ? target : path.dirname(target);
-    const keepTop = st.isDirectory() && a.dirCopyContents && (await fs.lstat(target).then((t) => t.isDirectory(), () => false));
+    // a directory's contents go into dest: dest keeps its own mode and owner, or,
+    // made here, gets those of the directories a copy creates (a numeric --chmod,
+    // else 0755; --chown) and never the source dir's; its times become the
+    // source dir's once the copy is done (BuildKit's fsutil copy)
+    const keepTop = st.isDirectory() && a.dirCopyContents;
     ctx = { ...ctx, keepTop };
-    if (a.createDestPath) await mkdirp(destRoot, parent, ctx.owner);
+    const stamp = a.timestamp >= 0 ? new Date(a.timestamp * 1000) : undefined;
+    const topTimes = () => keepTop && lutimesSync(target, stamp ?? st.mtime, stamp ?? st.mtime);
+    if (a.createDestPath) await mkdirp(destRoot, parent, ctx.owner, a.mode >= 0 ? a.mode : 0o755, stamp);
     else if (!(await fs.lstat(parent).then((p) => p.isDirectory(), () => false))) {
       throw new NotFoundError(`destination directory ${JSON.stringify(`/${path.relative(destRoot, parent)}`)} does not exist`);
     }
@@ -239,10 +246,13 @@ export async function copyAction(destRoot: string, srcRoot: string, a: CopyActio
         const from = rel ? path.join(srcAbs, rel) : srcAbs;
         const fst = rel === '' ? st : statOf(from, ctx);
         const to = rel ? path.join(target, rel) : target;
-        await copyEntry(from, fst, to, a, { ...ctx, exclude: () => true }, '');
+        // each kept entry is copied alone: only the top one is the dest that keeps its own metadata
+        await copyEntry(from, fst, to, a, { ...ctx, keepTop: ctx.keepTop && rel === '', exclude: () => true }, '');
       }
+      topTimes();
       continue;
     }
     await copyEntry(srcAbs, st, target, a, ctx, '');
+    topTimes();
   }
 }
