@@ -114,6 +114,22 @@ test('--network=none leaves only the loopback interface', async () => {
   assert.is(logs(r.err).trim(), 'lo');
 });
 
+test("a step's mounts as BuildKit's: the cgroup hierarchy read-only, /etc/hosts and resolv.conf read-only nosuid nodev noexec", async () => {
+  const store = await tempDir('store');
+  // mountinfo: mount point (5th field), then per-mount options (6th)
+  const ctx = await busyboxContext('FROM bb\nRUN cut -d" " -f5,6 /proc/self/mountinfo | grep -E "^(/sys/fs/cgroup|/etc/hosts |/etc/resolv.conf )" | sort');
+  const r = await build(ctx, store);
+  assert.is(r.code, 0, r.err);
+  const mounts = new Map(logs(r.err).trim().split('\n').map((l) => [l.split(' ')[0], l.split(' ')[1].split(',')]));
+  const strict = ['ro', 'nosuid', 'nodev', 'noexec'];
+  for (const f of ['/etc/hosts', '/etc/resolv.conf']) assert.ok(strict.every((o) => mounts.get(f)?.includes(o)), `${f}: ${mounts.get(f)}`);
+  // cgroup v1 is a tmpfs holding one mount per controller, v2 a single mount: the controllers are what must be read-only
+  const cgroups = [...mounts.keys()].filter((m) => m.startsWith('/sys/fs/cgroup'));
+  const leaves = cgroups.filter((m) => !cgroups.some((o) => o.startsWith(`${m}/`)));
+  assert.ok(leaves.length > 0, 'the cgroup hierarchy is mounted');
+  for (const m of leaves) assert.ok(mounts.get(m)?.includes('ro'), `${m}: ${mounts.get(m)}`);
+});
+
 test('touching a file keeps the cache; changing one file re-runs only what reads it', async () => {
   const store = await tempDir('store');
   const ctx = await busyboxContext('FROM bb\nCOPY a.txt /a.txt\nRUN cat /a.txt > /a.copy\nCOPY b.txt /b.txt\nRUN cat /b.txt > /b.copy', { 'a.txt': 'a\n', 'b.txt': 'b\n' });

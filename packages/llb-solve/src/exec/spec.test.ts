@@ -99,6 +99,8 @@ test('sandbox security: default capabilities, masked and read-only paths, read-o
   const sys = s.mounts.find((m) => m.destination === '/sys')!;
   assert.ok(sys.options.includes('ro'));
   assert.not.ok(sys.options.includes('rw'));
+  const cg = s.mounts.find((m) => m.destination === '/sys/fs/cgroup')!;
+  assert.equal([cg.type, cg.options], ['cgroup', ['ro', 'nosuid', 'noexec', 'nodev']]);
 });
 
 test('insecure: extra capabilities, nothing masked, writable /sys', () => {
@@ -109,6 +111,7 @@ test('insecure: extra capabilities, nothing masked, writable /sys', () => {
   assert.equal(s.linux.readonlyPaths, []);
   const sys = s.mounts.find((m) => m.destination === '/sys')!;
   assert.ok(sys.options.includes('rw'));
+  assert.ok(s.mounts.find((m) => m.destination === '/sys/fs/cgroup')!.options.includes('rw'), 'a writable cgroupfs');
   // and the default spec was not changed by building an insecure one
   assert.equal(spec().process.capabilities.bounding, DEFAULT_CAPS);
 });
@@ -120,8 +123,8 @@ test('standard mounts come first, extra mounts after, in order', () => {
     { destination: '/run/secrets/tok', type: 'bind', source: '/tmp/tok', options: ['rbind', 'ro'] },
   ];
   const s = spec({ extraMounts: extra });
-  assert.equal(s.mounts.map((m) => m.destination), ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/', '/etc/hosts', '/run/secrets/tok']);
-  assert.equal(s.mounts.slice(6), extra);
+  assert.equal(s.mounts.map((m) => m.destination), ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup', '/', '/etc/hosts', '/run/secrets/tok']);
+  assert.equal(s.mounts.slice(7), extra);
   const byDest = Object.fromEntries(s.mounts.map((m) => [m.destination, m]));
   assert.is(byDest['/proc'].type, 'proc');
   assert.is(byDest['/dev'].type, 'tmpfs');
@@ -130,7 +133,8 @@ test('standard mounts come first, extra mounts after, in order', () => {
   assert.is(byDest['/dev/shm'].source, 'shm');
   assert.ok(byDest['/dev/shm'].options.includes('mode=1777'));
   assert.is(byDest['/dev/mqueue'].type, 'mqueue');
-  assert.is(spec().mounts.length, 6);
+  assert.is(spec().mounts.length, 7);
+  assert.not.ok(spec({ rootless: true }).mounts.some((m) => m.destination === '/sys/fs/cgroup'), 'no cgroup mount in a user namespace');
 });
 
 test('devices are denied by default', () => {

@@ -1,6 +1,8 @@
 // The OCI runtime spec for one RUN step, close to what BuildKit hands runc:
 // containerd's default capabilities and masked paths, hostname buildkitsandbox,
-// generated /etc/hosts and /etc/resolv.conf, host network unless `none`.
+// generated /etc/hosts and /etc/resolv.conf, the cgroup hierarchy read-only,
+// host network unless `none`. (BuildKit also applies containerd's default
+// seccomp profile; runc here runs without one.)
 import type { Ids } from '../fs/user.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -46,6 +48,8 @@ export function buildSpec(s: SpecInput): Record<string, unknown> {
     s.rootless && s.network !== 'none'
       ? { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
       : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', s.insecure ? 'rw' : 'ro'] },
+    // BuildKit's withCGroup (writable under --security=insecure); a user namespace cannot mount the host's hierarchy
+    ...(s.rootless ? [] : [{ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: [s.insecure ? 'rw' : 'ro', 'nosuid', 'noexec', 'nodev'] }]),
     ...s.extraMounts,
   ];
   return {

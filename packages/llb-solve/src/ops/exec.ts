@@ -125,8 +125,9 @@ export const execHandler: OpHandler = {
       const etc = await sharedEtc(HOSTNAME);
       extra = await extraMounts(ctx, v, e.mounts);
       const etcMounts: OciMount[] = [
-        { destination: '/etc/hosts', type: 'bind', source: etc.hosts, options: ['rbind', 'ro'] },
-        { destination: '/etc/resolv.conf', type: 'bind', source: etc.resolv, options: ['rbind', 'ro'] },
+        // as BuildKit's withROBind
+        { destination: '/etc/hosts', type: 'bind', source: etc.hosts, options: ['nosuid', 'noexec', 'nodev', 'rbind', 'ro'] },
+        { destination: '/etc/resolv.conf', type: 'bind', source: etc.resolv, options: ['nosuid', 'noexec', 'nodev', 'rbind', 'ro'] },
       ];
       const all = [...etcMounts, ...extra.oci];
       const stubs = await missingPaths(rw.lookup, ['/proc', '/dev', '/sys', ...all.map((m) => m.destination)]);
