@@ -9,6 +9,8 @@ import { ROOT, sh, tempDir } from './helpers/cli.ts';
 import { inspectOciTar, readRootfsFile } from './helpers/image.ts';
 import { startRegistry } from './helpers/registry.ts';
 import { pushBusybox } from './helpers/busybox-image.ts';
+import { busyboxContext } from './helpers/busybox-context.ts';
+import { fileCapability, setFileCapability } from '../packages/cas-store/src/index.ts';
 
 type Rawjson = { vertexes?: { name: string; cached?: boolean; started?: string; completed?: string }[] };
 
@@ -97,6 +99,28 @@ test('two-stage build FROM a registry image', async () => {
   } finally {
     await reg.stop();
   }
+});
+
+test("file capabilities survive COPY (from the context and from a stage), a RUN, the export and umoci unpack", async () => {
+  // revision 2, effective; permitted cap_setuid (7) and cap_net_bind_service (10): 0x480
+  const cap = Buffer.from([0x01, 0, 0, 0x02, 0x80, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const ctx = await busyboxContext([
+    // a busybox named busybox-* runs its first argument as the applet
+    'COPY busybox-cap /bin/busybox-cap',
+    'USER 1000',
+    'RUN /bin/busybox-cap grep CapEff /proc/self/status',
+    'FROM scratch',
+    'COPY --from=bb /bin/busybox-cap /busybox-cap',
+  ].join('\n'));
+  await fs.copyFile('/bin/busybox', path.join(ctx, 'busybox-cap'));
+  assert.ok(setFileCapability(path.join(ctx, 'busybox-cap'), cap));
+  const store = await tempDir('store');
+  const res = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress plain | export-oci --dest ${ctx}/out.tar`, { cwd: ctx });
+  assert.is(res.code, 0, res.stderr);
+  // the step ran as uid 1000 and still got the file's capabilities
+  assert.match(res.stderr, /CapEff:\s+0000000000000480/);
+  const img = await inspectOciTar(`${ctx}/out.tar`);
+  assert.ok(fileCapability(path.join(img.rootfs, 'busybox-cap'))?.equals(cap));
 });
 
 test.run();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tarStream from 'tar-stream';
 import { packLayer } from './layer-pack.ts';
-import { markOpaque } from './xattr.ts';
+import { fileCapability, markOpaque, setFileCapability } from './xattr.ts';
 import { dirBytes } from './disk-usage.ts';
 
 type Entry = {
@@ -320,6 +320,27 @@ test('pack: a known entry with stats is not asked again (its writer vouches for 
   assert.is(got.get('a.txt')?.mode, 0o640);
   assert.is(got.get('a.txt')?.data, 'KNWN');
   assert.is(got.get('b.txt')?.mode, st.mode & 0o7777, 'an entry without stats is lstat-ed');
+});
+
+// VFS_CAP_REVISION_2 with the effective flag; permitted: cap_setuid (7) and cap_net_bind_service (10), so a 0x80 byte
+const CAP_BYTES = Buffer.from([0x01, 0x00, 0x00, 0x02, 0x80, 0x04, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+test("pack: a program's file capabilities go into the layer as a pax xattr record, byte for byte", async () => {
+  const dir = await tempDir();
+  for (const [f, mode] of [['prog', 0o755], ['data', 0o644]] as const) {
+    await fs.writeFile(path.join(dir, f), 'x');
+    await fs.chmod(path.join(dir, f), mode);
+    assert.ok(setFileCapability(path.join(dir, f), CAP_BYTES), 'root may set capabilities');
+  }
+  assert.ok(fileCapability(path.join(dir, 'prog'))?.equals(CAP_BYTES));
+  const tar = await collect(packLayer(dir));
+  const key = Buffer.from('SCHILY.xattr.security.capability=');
+  const at = tar.indexOf(key);
+  assert.ok(at > 0, 'the record is there');
+  assert.ok(tar.subarray(at + key.length, at + key.length + CAP_BYTES.length).equals(CAP_BYTES));
+  assert.is(tar.indexOf(key, at + 1), -1, 'a file nobody can run is not asked (one syscall saved per data file)');
+  const got = (await entries(tar)).find((e) => e.name === 'prog');
+  assert.is(got?.data, 'x', 'the entry itself is intact');
 });
 
 test('pack: measures the tree as dirBytes does', async () => {

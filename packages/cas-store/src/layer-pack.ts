@@ -10,7 +10,7 @@ import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { PipekitError } from '@pipekit/wire';
-import { isOpaqueDirSync } from './xattr.ts';
+import { CAPABILITY_XATTR, fileCapability, isOpaqueDirSync } from './xattr.ts';
 import { encodeHeader, padding, TAR_END, type TarHeader } from './tar-header.ts';
 
 type Entry = { rel: string; abs: string; st: Stats };
@@ -87,7 +87,9 @@ async function* tarChunks(dir: string, opts: PackOptions): AsyncGenerator<Buffer
         continue;
       }
       if (st.nlink > 1) inodes.set(`${st.dev}:${st.ino}`, rel);
-      push(encodeHeader({ ...h, size: st.size }));
+      // capabilities only mean something on a program: other files are not asked (one syscall each)
+      const cap = st.mode & 0o111 ? fileCapability(abs) : undefined;
+      push(encodeHeader({ ...h, size: st.size, ...(cap ? { xattrs: { [CAPABILITY_XATTR]: cap } } : {}) }));
       if (st.size < CHUNK) {
         const k = opts.known?.get(rel);
         const data = k && k.ino === st.ino && k.data.length === st.size ? k.data : readFileSync(abs);

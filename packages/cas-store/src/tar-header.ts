@@ -15,6 +15,8 @@ export type TarHeader = {
   linkname?: string;
   devmajor?: number;
   devminor?: number;
+  /** extended attributes, written as pax SCHILY.xattr.<name> records with their bytes as they are */
+  xattrs?: Record<string, Uint8Array>;
 };
 
 const FLAG: Record<TarType, number> = {
@@ -49,13 +51,12 @@ function splitName(name: string): [string, string] | undefined {
   return undefined;
 }
 
-function record(key: string, value: string): string {
-  // "<len> key=value\n" where len counts itself
-  const body = ` ${key}=${value}\n`;
-  const bodyLen = Buffer.byteLength(body);
-  let len = bodyLen + 1;
-  while (len !== bodyLen + String(len).length) len = bodyLen + String(len).length;
-  return `${len}${body}`;
+function record(key: string, value: string | Uint8Array): Buffer {
+  // "<len> key=value\n" where len counts itself; a value may be binary (an xattr)
+  const body = Buffer.concat([Buffer.from(` ${key}=`), typeof value === 'string' ? Buffer.from(value) : value, Buffer.from('\n')]);
+  let len = body.length + 1;
+  while (len !== body.length + String(len).length) len = body.length + String(len).length;
+  return Buffer.concat([Buffer.from(String(len)), body]);
 }
 
 
@@ -85,14 +86,15 @@ function ustar(h: TarHeader, name: string, prefix: string, linkname: string, typ
 export function encodeHeader(h: TarHeader): Buffer {
   const name = h.type === 'directory' && !h.name.endsWith('/') ? `${h.name}/` : h.name;
   const linkname = h.linkname ?? '';
-  const pax: string[] = [];
+  const pax: Buffer[] = [];
   const split = isAscii(name) ? splitName(name) : undefined;
   if (!split) pax.push(record('path', name));
   if (linkname.length > 100 || !isAscii(linkname)) pax.push(record('linkpath', linkname));
+  for (const [k, v] of Object.entries(h.xattrs ?? {})) pax.push(record(`SCHILY.xattr.${k}`, v));
   const [prefix, short] = split ?? ['', asciiTail(name, 100)];
   const main = ustar(h, short, prefix, isAscii(linkname) ? linkname.slice(0, 100) : '', FLAG[h.type]);
   if (!pax.length) return main;
-  const body = Buffer.from(pax.join(''));
+  const body = Buffer.concat(pax);
   const paxHeader = ustar(
     { name: '', type: 'file', mode: 0o644, uid: 0, gid: 0, size: body.length, mtime: h.mtime },
     asciiTail(`PaxHeaders/${short}`, 100), '', '', 0x78,

@@ -1,6 +1,6 @@
 // Overlay opaque markers live in xattrs, which neither Node nor Deno can reach:
 // @napi-rs/xattr (prebuilt, works on both) is the one adapter for them.
-import { getAttributeSync, setAttribute } from '@napi-rs/xattr';
+import { getAttributeSync, setAttribute, setAttributeSync } from '@napi-rs/xattr';
 import { inUserNamespace } from '@pipekit/wire';
 
 const OPAQUE = ['trusted.overlay.opaque', 'user.overlay.opaque'];
@@ -24,4 +24,30 @@ export function isOpaqueDirSync(dir: string): boolean {
 
 export async function markOpaque(dir: string, rootless = inUserNamespace()): Promise<void> {
   await setAttribute(dir, rootless ? OPAQUE[1] : OPAQUE[0], Buffer.from('y'));
+}
+
+/**
+ * The one xattr a layer keeps, as BuildKit's (containerd's) tar writer does:
+ * file capabilities (`setcap cap_net_bind_service=+ep app`). Undefined when
+ * the file has none or the filesystem keeps no xattrs.
+ */
+export const CAPABILITY_XATTR = 'security.capability';
+
+export function fileCapability(file: string): Buffer | undefined {
+  try {
+    const v = getAttributeSync(file, CAPABILITY_XATTR);
+    return v && v.length ? Buffer.from(v) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Give `file` the capability xattr `value`; false when this process or filesystem cannot. */
+export function setFileCapability(file: string, value: Uint8Array): boolean {
+  try {
+    setAttributeSync(file, CAPABILITY_XATTR, value);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -8,7 +8,7 @@ import { NotFoundError } from '@pipekit/wire';
 import { contentHash, recordHash } from './contenthash.ts';
 import { PatternMatcher } from './dockerignore.ts';
 import { ContextMemo, MARGIN_MS } from './context-memo.ts';
-import { Store } from '@pipekit/cas-store';
+import { setFileCapability, Store } from '@pipekit/cas-store';
 
 const made: string[] = [];
 async function tree(): Promise<string> {
@@ -96,6 +96,15 @@ for (const [name, src, change] of CHANGES) {
     assert.is.not(await contentHash(root, src), before);
   });
 }
+
+test("a program's file capabilities are part of its record", async () => {
+  const root = await tree();
+  await fs.writeFile(path.join(root, 'prog'), 'p');
+  await fs.chmod(path.join(root, 'prog'), 0o755);
+  const before = await contentHash(root, '/');
+  assert.ok(setFileCapability(path.join(root, 'prog'), Buffer.from([0x01, 0, 0, 0x02, 0x00, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])));
+  assert.is.not(await contentHash(root, '/'), before);
+});
 
 test('ignoreOwner: uid/gid changes do not matter', async () => {
   const root = await tree();

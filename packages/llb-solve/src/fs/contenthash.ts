@@ -6,6 +6,7 @@ import type { Hash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { lstatMaybe, NotFoundError } from '@pipekit/wire';
+import { fileCapability } from '@pipekit/cas-store';
 import type { DigestIndex } from './digest-index.ts';
 import { ContextMemo } from './context-memo.ts';
 import { contextReads } from './read-cache.ts';
@@ -71,7 +72,7 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
   const mode = (opts.context && st.isDirectory() && path.resolve(abs) === path.resolve(w.root) ? CONTEXT_ROOT_MODE : st.mode & 0o7777).toString(8);
   let record: string;
   if (st.isSymbolicLink()) record = `L ${rel} ${mode} ${owner} ${readlinkSync(abs)}\0`;
-  else if (st.isFile()) record = `F ${rel} ${mode} ${owner} ${st.size} ${await fileDigest(abs, st, w)}\0`;
+  else if (st.isFile()) record = `F ${rel} ${mode} ${owner} ${st.size} ${await fileDigest(abs, st, w)}${capabilityOf(abs, st)}\0`;
   else if (st.isDirectory()) record = `D ${rel} ${mode} ${owner}\0`;
   else record = `O ${rel} ${mode} ${owner} ${st.rdev}\0`;
   w.h.update(record);
@@ -81,6 +82,12 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
   if (!st.isDirectory()) return;
   const names = readdirSync(abs).sort().filter((n) => !opts.skip?.(`${rel}/${n}`));
   for (const n of names) await hashTree(path.join(abs, n), `${rel}/${n}`, w);
+}
+
+/** A program's file capabilities are part of what a copy takes (see copy.ts), so of its record too. */
+function capabilityOf(abs: string, st: Stats): string {
+  const cap = st.mode & 0o111 ? fileCapability(abs) : undefined;
+  return cap ? ` cap=${cap.toString('hex')}` : '';
 }
 
 async function fileDigest(abs: string, st: Stats, w: Walk): Promise<string> {

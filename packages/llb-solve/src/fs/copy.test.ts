@@ -7,6 +7,7 @@ import path from 'node:path';
 import { BuildError, NotFoundError, type CopyAction } from '@pipekit/wire';
 import { copyAction, type CopyContext } from './copy.ts';
 import { contextReads } from './read-cache.ts';
+import { fileCapability, setFileCapability } from '@pipekit/cas-store';
 
 function act(p: Partial<CopyAction>): CopyAction {
   return {
@@ -217,6 +218,22 @@ test("dir contents: dest made with a numeric --chmod and --chown (parents too), 
   // filtered (--exclude, .dockerignore): entries are copied one by one, and only the top keeps its own metadata
   await copyAction(r.dst, r.src, act({ ...contents, dest: '/existing/', excludePatterns: ['one'] }), CTX);
   assert.is((await added(r.dst))['existing/sub/'], '750 0:0');
+});
+
+test("a program's file capabilities are copied with it, after the chown that would drop them", async () => {
+  const r = await roots();
+  // revision 2, effective; permitted cap_net_bind_service
+  const cap = Buffer.from([0x01, 0, 0, 0x02, 0x00, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const big = path.join(r.src, 'big.bin');
+  await fs.writeFile(big, Buffer.alloc(2 * 1024 * 1024));
+  await fs.chmod(big, 0o755);
+  for (const f of ['run.sh', 'big.bin']) assert.ok(setFileCapability(path.join(r.src, f), cap));
+  await copyAction(r.dst, r.src, act({ src: '/run.sh', dest: '/x/run.sh', createDestPath: true }), { owner: { uid: 5, gid: 6 }, fromLocal: true });
+  await copyAction(r.dst, r.src, act({ src: '/big.bin', dest: '/x/big.bin' }), { owner: { uid: 5, gid: 6 }, fromLocal: false });
+  for (const f of ['run.sh', 'big.bin']) {
+    assert.ok(fileCapability(path.join(r.dst, 'x', f))?.equals(cap), f);
+    assert.is((await fs.lstat(path.join(r.dst, 'x', f))).uid, 5);
+  }
 });
 
 test('fromLocal makes files 0:0; without it owners are kept', async () => {

@@ -16,6 +16,7 @@ import { checkRequired, CONTEXT_ROOT_MODE, ignoredIn, makeFilter, selectEntries 
 import { archiveKind, extractArchive } from './unpack.ts';
 import { contextReads } from './read-cache.ts';
 import type { WrittenFiles } from './written.ts';
+import { fileCapability, setFileCapability } from '@pipekit/cas-store';
 
 export type Owner = { uid: number; gid: number } | null;
 export type CopyContext = {
@@ -105,6 +106,14 @@ async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx
   }
   const t = a.timestamp >= 0 ? new Date(a.timestamp * 1000) : st.mtime;
   lutimesSync(dst, t, t);
+  if (st.isFile()) copyCapability(src, st, dst);
+}
+
+/** A program's file capabilities go with it, as BuildKit's copy keeps xattrs; set last: a chown drops them. */
+function copyCapability(src: string, st: Stats, dst: string): void {
+  if ((st.mode & 0o111) === 0) return;
+  const cap = fileCapability(src);
+  if (cap) setFileCapability(dst, cap);
 }
 
 const SMALL = 1024 * 1024;
@@ -176,6 +185,7 @@ function writeSmallFile(src: string, st: Stats, dst: string, a: CopyAction, ctx:
     if (chowned || (mode & ~0o777) !== 0 || (mode & UMASK) !== 0) fchmodSync(fd, mode);
     const t = a.timestamp >= 0 ? new Date(a.timestamp * 1000) : st.mtime;
     futimesSync(fd, t, t);
+    copyCapability(src, st, dst);
     ctx.written?.add(dst, fstatSync(fd), data);
   } finally {
     closeSync(fd);
