@@ -8,7 +8,7 @@ import tarStream from 'tar-stream';
 import { IntegrityError } from '@pipekit/wire';
 import { packLayer } from './layer-pack.ts';
 import { unpackLayer } from './layer-unpack.ts';
-import { isOpaqueDir, markOpaque } from './xattr.ts';
+import { fileCapability, isOpaqueDir, markOpaque, setFileCapability } from './xattr.ts';
 
 const made: string[] = [];
 async function tempDir(): Promise<string> {
@@ -56,6 +56,8 @@ async function makeTree(dir: string): Promise<void> {
   await fs.writeFile(path.join(dir, 'a', 'file.txt'), 'hello\n');
   await fs.writeFile(path.join(dir, 'a', 'run.sh'), '#!/bin/sh\n');
   await fs.chmod(path.join(dir, 'a', 'run.sh'), 0o755);
+  // file capabilities (cap_setuid, cap_net_bind_service): binary, with a 0x80 byte that is not UTF-8
+  setFileCapability(path.join(dir, 'a', 'run.sh'), Buffer.from([0x01, 0, 0, 0x02, 0x80, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
   await fs.link(path.join(dir, 'a', 'file.txt'), path.join(dir, 'a', 'z-hard'));
   mknod(path.join(dir, 'a', 'gone'), 0, 0);
   await fs.symlink('a/file.txt', path.join(dir, 'link'));
@@ -98,7 +100,7 @@ async function describe(root: string): Promise<Record<string, string>> {
         out[r] = `dir ${common} opaque=${await isOpaqueDir(abs)} mtime=${st.mtimeMs}`;
         await walk(r);
       } else if (st.isSymbolicLink()) out[r] = `symlink -> ${await fs.readlink(abs)} ${st.uid}:${st.gid} mtime=${st.mtimeMs}`;
-      else if (st.isFile()) out[r] = `file ${common} nlink=${st.nlink} ${(await fs.readFile(abs)).toString('base64').slice(0, 40)} size=${st.size} mtime=${st.mtimeMs}`;
+      else if (st.isFile()) out[r] = `file ${common} nlink=${st.nlink} ${(await fs.readFile(abs)).toString('base64').slice(0, 40)} size=${st.size} mtime=${st.mtimeMs} cap=${fileCapability(abs)?.toString('hex') ?? '-'}`;
       else if (st.isCharacterDevice()) out[r] = `char ${st.rdev} ${common}`;
       else if (st.isBlockDevice()) out[r] = `block ${st.rdev} ${common}`;
       else if (st.isFIFO()) out[r] = `fifo ${common}`;

@@ -10,7 +10,8 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { inUserNamespace, IntegrityError, runCommand } from '@pipekit/wire';
-import { markOpaque } from './xattr.ts';
+import { CAPABILITY_XATTR, markOpaque, setFileCapability } from './xattr.ts';
+import { PaxXattrScanner } from './pax-xattrs.ts';
 
 export type UnpackLimits = { maxEntries: number; maxBytes: number };
 export type UnpackOptions = { /** shown in errors: the layer's digest */ label: string; rootless?: boolean; limits?: Partial<UnpackLimits> };
@@ -71,7 +72,10 @@ export async function unpackLayer(tar: AsyncIterable<Uint8Array>, root: string, 
   const isRoot = process.getuid?.() === 0 && !inUserNamespace();
 
   const extract = tarStream.extract();
+  // the xattrs' raw bytes, read beside tar-stream (which decodes them as text)
+  const xattrs = new PaxXattrScanner();
   extract.on('entry', (h, stream, next) => {
+    const raw = xattrs.next();
     // a truncated tar errors the entry stream before we read it; the extract
     // stream reports the same failure, so this one is only kept from crashing
     stream.on('error', () => undefined);
@@ -144,6 +148,10 @@ export async function unpackLayer(tar: AsyncIterable<Uint8Array>, root: string, 
       const mtime = h.mtime ?? new Date(0);
       if (h.type === 'directory') dirTimes.push({ abs, mtime });
       else await fs.lutimes(abs, mtime, mtime).catch(() => undefined);
+      // the one xattr layers keep (see layer-pack); set after the chown, which drops it.
+      // Best effort, as containerd: a user namespace may not set it
+      const cap = raw?.[CAPABILITY_XATTR];
+      if (cap && (h.type === 'file' || h.type === 'contiguous-file')) setFileCapability(abs, cap);
     };
     handle().then(
       () => {
@@ -157,7 +165,13 @@ export async function unpackLayer(tar: AsyncIterable<Uint8Array>, root: string, 
     );
   });
   try {
-    await pipeline(Readable.from(tar), extract as unknown as Writable);
+    const scanned = async function* () {
+      for await (const c of tar) {
+        xattrs.push(c);
+        yield c;
+      }
+    };
+    await pipeline(Readable.from(scanned()), extract as unknown as Writable);
   } catch (err) {
     if (err instanceof IntegrityError) throw err;
     throw new IntegrityError(`layer ${label}: not a valid tar stream: ${(err as Error).message}`, { cause: err });
