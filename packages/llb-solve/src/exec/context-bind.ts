@@ -35,10 +35,8 @@ export async function contextBindSource(store: Store, dir: string, selector: str
   if (readonly && asTransferred(dir, srcAbs)) return { source: srcAbs, close: async () => {} };
   const tmp = await store.tempDir('ctx-bind');
   try {
-    await copyAction(tmp, dir, { ...wholeDirCopy('/ctx'), src: selector || '/' }, { owner: null, fromLocal: true });
-    // a COPY makes its dest dir afresh; a bind shows the selected dir itself, with its mode as transferred
-    const top = lstatSync(srcAbs);
-    if (top.isDirectory()) await fs.chmod(path.join(tmp, 'ctx'), path.resolve(srcAbs) === path.resolve(dir) ? CONTEXT_ROOT_MODE : top.mode & 0o7777);
+    // the selected dir itself, not its contents: a bind shows it with its own mode (the root's as transferred)
+    await copyAction(tmp, dir, { ...wholeDirCopy('/ctx'), src: selector || '/', dirCopyContents: false }, { owner: null, fromLocal: true });
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw err;
