@@ -87,8 +87,8 @@ async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx
       const s = path.join(src, name);
       await copyEntry(s, statOf(s, ctx), path.join(dst, name), a, ctx, rel ? `${rel}/${name}` : name, made, childrenOurs);
     }
-    // copying a directory's contents into one that exists keeps that one's
-    // mode, owner and times (COPY dir/ /tmp/ must not make /tmp 0755)
+    // the dest of a contents copy keeps its own mode and owner (COPY dir/ /tmp/
+    // must not make /tmp 0755); copyAction gives it its times afterwards
     if (rel === '' && ctx.keepTop) return;
   } else if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
   else if (st.isFile()) {

@@ -21,6 +21,8 @@ import { missingPaths, removeStubs } from '../exec/stubs.ts';
 import { secretCacheKeys, secretMount, withSecretEnv } from '../exec/secret-mounts.ts';
 
 const HOSTNAME = 'buildkitsandbox';
+// the generated etc files, bound as BuildKit's withROBind binds them
+const RO_BIND = ['nosuid', 'noexec', 'nodev', 'rbind', 'ro'];
 
 function describe(args: string[]): string {
   return `process "${args.join(' ')}" did not complete successfully`;
@@ -125,9 +127,8 @@ export const execHandler: OpHandler = {
       const etc = await sharedEtc(HOSTNAME);
       extra = await extraMounts(ctx, v, e.mounts);
       const etcMounts: OciMount[] = [
-        // as BuildKit's withROBind
-        { destination: '/etc/hosts', type: 'bind', source: etc.hosts, options: ['nosuid', 'noexec', 'nodev', 'rbind', 'ro'] },
-        { destination: '/etc/resolv.conf', type: 'bind', source: etc.resolv, options: ['nosuid', 'noexec', 'nodev', 'rbind', 'ro'] },
+        { destination: '/etc/hosts', type: 'bind', source: etc.hosts, options: RO_BIND },
+        { destination: '/etc/resolv.conf', type: 'bind', source: etc.resolv, options: RO_BIND },
       ];
       const all = [...etcMounts, ...extra.oci];
       const stubs = await missingPaths(rw.lookup, ['/proc', '/dev', '/sys', ...all.map((m) => m.destination)]);
