@@ -15,7 +15,8 @@ import { forward, startFakeRegistry } from './helpers/fake-registry.ts';
 
 const BODY = [
   'FROM bb AS build',
-  'RUN echo built > /out.txt',
+  // the build stage's layer holds more than the COPY takes from it: not part of the result's chain
+  'RUN echo built > /out.txt && touch /built',
   'FROM bb',
   'ARG N=0',
   'COPY --from=build /out.txt /out.txt',

@@ -22,14 +22,16 @@ function logs(stderr: string): string {
   return out;
 }
 
-async function layerFiles(out: string): Promise<string[]> {
+/** Each layer's entries, in order. */
+async function layersOf(out: string): Promise<string[][]> {
   const img = JSON.parse(out.trim().split('\n').pop() as string) as { store: string; layers: { blob: { digest: string } }[] };
-  const names: string[] = [];
-  for (const l of img.layers) {
-    const r = await sh(`tar -tf ${img.store}/blobs/sha256/${l.blob.digest.slice(7)}`);
-    names.push(...r.stdout.toString().split('\n').filter(Boolean));
-  }
-  return names;
+  const layers: string[][] = [];
+  for (const l of img.layers) layers.push((await sh(`tar -tf ${img.store}/blobs/sha256/${l.blob.digest.slice(7)}`)).stdout.toString().split('\n').filter(Boolean));
+  return layers;
+}
+
+async function layerFiles(out: string): Promise<string[]> {
+  return (await layersOf(out)).flat();
 }
 
 test('a cache mount is reused by the next build and never in a layer', async () => {
@@ -91,6 +93,22 @@ test('bind mount from a stage, tmpfs, and read-write bind writes are discarded',
   assert.ok(files.includes('got'));
   assert.not.ok(files.some((f) => f.startsWith('scratch') || f.startsWith('t/') || f === 't' || f.startsWith('ctx')), `no mount stubs or tmpfs contents in layers: ${files.filter((f) => !f.startsWith('bin/'))}`);
   assert.is(await fs.readFile(path.join(ctx, 'input.txt'), 'utf8'), 'pristine\n');
+});
+
+test("a RUN layer holds what the step changed, as BuildKit's overlay differ leaves it: no stub parents, no same-again entries", async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext([
+    'FROM bb',
+    'RUN echo nothing changed',
+    'RUN chown root:root /etc/passwd && chmod 644 /etc/group',
+    'RUN echo changed > /etc/motd',
+    'RUN mkdir -p /etc/new && touch /etc/new/f && rm /etc/new/f',
+  ].join('\n'));
+  const r = await build(ctx, store);
+  assert.is(r.code, 0, r.err);
+  // the bootstrap's COPY and RUN, then the four steps
+  const layers = (await layersOf(r.out)).slice(2);
+  assert.equal(layers, [[], [], ['etc/', 'etc/motd'], ['etc/', 'etc/new/']]);
 });
 
 test('a bind mount from the context shows it as BuildKit transfers it: ignored files gone, 0:0, a 0755 root', async () => {

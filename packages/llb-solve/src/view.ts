@@ -111,6 +111,11 @@ export async function openScratchOverlay(store: Store, ref: Ref): Promise<{ root
   };
 }
 
+/** What a step's upper dir sits on: the chain of a layers ref, nothing under any other. */
+export function lowerView(store: Store, ref: Ref): LayeredRoot {
+  return ref.kind === 'layers' ? layeredView(store, ref) : new LayeredRoot([]);
+}
+
 /** A layer chain read in userspace (see fs/layered.ts): answers without a mount. */
 export function layeredView(store: Store, ref: LayersRef): LayeredRoot {
   return new LayeredRoot(ref.layers.map((l) => {

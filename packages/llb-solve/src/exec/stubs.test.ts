@@ -84,6 +84,17 @@ test('removeStubs keeps what the step wrote', async () => {
   assert.is(await fs.readFile(path.join(root, 'out', 'file'), 'utf8'), 'now not empty');
 });
 
+test("removing a stub leaves its parent's times as they were (BuildKit #3148)", async () => {
+  const root = await rootfs();
+  const stubs = await missingPaths(root, ['/etc/resolv.conf']);
+  await makeStubs(root, [], ['/etc/resolv.conf']);
+  await fs.utimes(path.join(root, 'etc'), 1_600_000_000, 1_700_000_000);
+  await removeStubs(root, stubs);
+  const st = await fs.stat(path.join(root, 'etc'));
+  assert.is(st.mtimeMs, 1_700_000_000_000);
+  assert.is(st.atimeMs, 1_600_000_000_000);
+});
+
 test('removeStubs leaves symlinks, special files and missing paths alone', async () => {
   const root = await rootfs();
   await fs.symlink('/etc', path.join(root, 'stub-link'));

@@ -40,8 +40,10 @@ export async function removeStubs(root: string, stubs: string[]): Promise<void> 
     const abs = path.join(root, p);
     const st = await fs.lstat(abs).catch(() => undefined);
     if (!st) continue;
-    if (st.isDirectory()) {
-      if ((await fs.readdir(abs)).length === 0) await fs.rmdir(abs).catch(() => undefined);
-    } else if (st.isFile() && st.size === 0) await fs.rm(abs, { force: true });
+    if (st.isDirectory() ? (await fs.readdir(abs)).length !== 0 : !st.isFile() || st.size !== 0) continue;
+    // the parent keeps its times, so a build that changed nothing else there leaves it as it was (BuildKit #3148)
+    const parent = await fs.stat(path.dirname(abs));
+    await (st.isDirectory() ? fs.rmdir(abs) : fs.rm(abs, { force: true })).catch(() => undefined);
+    await fs.utimes(path.dirname(abs), parent.atime, parent.mtime).catch(() => undefined);
   }
 }

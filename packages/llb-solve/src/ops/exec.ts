@@ -5,7 +5,8 @@ import { BuildError, PipekitError, canonicalDigest, inUserNamespace, type ExecOp
 import { commitSnapshot } from '@pipekit/cas-store';
 import type { KeyReads, OpHandler, SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type Ref } from '../refs.ts';
-import { openScratchOverlay, openView } from '../view.ts';
+import { lowerView, openScratchOverlay, openView } from '../view.ts';
+import { dropUnchanged } from '../fs/unchanged.ts';
 import { stepRoot, type StepRoot } from '../exec/root.ts';
 import { acquireCacheMount } from '../exec/cache-mounts.ts';
 import { contextBindSource } from '../exec/context-bind.ts';
@@ -160,6 +161,7 @@ export const execHandler: OpHandler = {
     await extra?.cleanup();
     discard(bundle);
     const { tmpId } = await rw.finish();
+    dropUnchanged(ctx.store.snapshots.dir(tmpId), lowerView(ctx.store, base));
     const layer = await commitSnapshot(ctx.store, tmpId);
     const layers = base.kind === 'layers' ? base.layers : [];
     return [{ kind: 'layers', layers: [...layers, layer] }];

@@ -6,7 +6,8 @@ import { canonicalDigest, BuildError, PipekitError, type ChownOpt, type CopyActi
 import { commitSnapshot } from '@pipekit/cas-store';
 import type { OpHandler, SolveContext, Vertex } from '../context.ts';
 import { EMPTY, type Ref } from '../refs.ts';
-import { mountWritable, withView } from '../view.ts';
+import { lowerView, mountWritable, withView } from '../view.ts';
+import { dropUnchanged } from '../fs/unchanged.ts';
 import { localContentHash } from './local-hash.ts';
 import { WrittenFiles } from '../fs/written.ts';
 import { copyWithoutOverlay } from './direct-copy.ts';
@@ -126,7 +127,10 @@ export const fileHandler: OpHandler = {
     const layers = base.kind === 'layers' ? base.layers : [];
     if (f.actions.length === 1 && first.copy && base.kind === 'layers') {
       const direct = await copyWithoutOverlay(ctx, v, first, base, (root) => owner(root, (first.copy as CopyAction).owner));
-      if (direct) return [{ kind: 'layers', layers: [...layers, await commitSnapshot(ctx.store, direct.tmpId, direct.written.files)] }];
+      if (direct) {
+        dropUnchanged(ctx.store.snapshots.dir(direct.tmpId), lowerView(ctx.store, base));
+        return [{ kind: 'layers', layers: [...layers, await commitSnapshot(ctx.store, direct.tmpId, direct.written.files)] }];
+      }
     }
     const rw = await mountWritable(ctx.store, base);
     // a lone copy's small files are packed from memory: no later action can have changed them
@@ -138,6 +142,7 @@ export const fileHandler: OpHandler = {
       throw err;
     }
     const { tmpId } = await rw.finish();
+    dropUnchanged(ctx.store.snapshots.dir(tmpId), lowerView(ctx.store, base));
     const layer = await commitSnapshot(ctx.store, tmpId, written?.files);
     return [{ kind: 'layers', layers: [...layers, layer] }];
   },

@@ -1,0 +1,98 @@
+// What a step's upper dir holds that the layers below already have, removed
+// before the layer is packed, as BuildKit's overlay differ leaves it out of the
+// layer (util/overlay Changes and sameDirent):
+// - a directory with the same mode, owner and device as below, once nothing
+//   under it is left (a dir that keeps a changed child stays, as its parent entry);
+// - a file, symlink or device with the same mode, owner, device, capabilities,
+//   size and mtime as below; when both mtimes lack nanoseconds (a layer unpacked
+//   from a tar), only if the bytes or link targets match too;
+// - a whiteout of a path that does not exist below.
+// The upper dir is the snapshot later steps mount, so what is dropped is what
+// they would have seen through it anyway; only those dirs' mtimes change.
+// Opaque dirs are kept whole (their marker hides what is below).
+import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import { fileCapability, isOpaqueDirSync } from '@pipekit/cas-store';
+import type { LayeredRoot } from './layered.ts';
+
+const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
+
+const sameStat = (a: Stats, b: Stats) => a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && a.rdev === b.rdev;
+
+function sameCapability(a: string, b: string): boolean {
+  const ca = fileCapability(a);
+  const cb = fileCapability(b);
+  return ca === undefined || cb === undefined ? ca === cb : ca.equals(cb);
+}
+
+const CHUNK = 256 * 1024;
+
+function sameBytes(a: string, b: string, size: number): boolean {
+  const fa = openSync(a, 'r');
+  try {
+    const fb = openSync(b, 'r');
+    try {
+      const ba = Buffer.allocUnsafe(Math.min(CHUNK, size));
+      const bb = Buffer.allocUnsafe(ba.length);
+      for (let pos = 0; pos < size; ) {
+        const n = readSync(fa, ba, 0, ba.length, pos);
+        if (n === 0 || readSync(fb, bb, 0, n, pos) !== n || !ba.subarray(0, n).equals(bb.subarray(0, n))) return false;
+        pos += n;
+      }
+      return true;
+    } finally {
+      closeSync(fb);
+    }
+  } finally {
+    closeSync(fa);
+  }
+}
+
+/** BuildKit's sameDirent for a non-directory: `a` in the upper dir, `b` below. */
+function sameEntry(a: string, sa: Stats, b: string, sb: Stats): boolean {
+  if (!sameStat(sa, sb) || sa.size !== sb.size) return false;
+  if (sa.isFile() && !sameCapability(a, b)) return false;
+  const ta = lstatSync(a, { bigint: true }).mtimeNs;
+  const tb = lstatSync(b, { bigint: true }).mtimeNs;
+  if (ta / 1_000_000_000n !== tb / 1_000_000_000n) return false;
+  const nsA = ta % 1_000_000_000n;
+  const nsB = tb % 1_000_000_000n;
+  // a time truncated to seconds (by a tar) says too little: compare what the entry holds
+  if (nsA === 0n && nsB === 0n) {
+    if (sa.isSymbolicLink()) return readlinkSync(a) === readlinkSync(b);
+    return !sa.isFile() || sa.size === 0 || sameBytes(a, b, sa.size);
+  }
+  return nsA === nsB;
+}
+
+/** Remove from `upper` what `lower` (the layers it sits on) already has; returns how many entries went. */
+export function dropUnchanged(upper: string, lower: LayeredRoot): number {
+  let dropped = 0;
+  // returns whether the dir is left empty
+  const visit = (rel: string): boolean => {
+    const names = readdirSync(rel ? path.join(upper, rel) : upper);
+    let left = names.length;
+    for (const name of names) {
+      const r = rel ? `${rel}/${name}` : name;
+      const abs = path.join(upper, r);
+      const st = lstatSync(abs);
+      const below = lower.lstat(r);
+      let drop: boolean;
+      if (isWhiteout(st)) drop = !below;
+      else if (!below) drop = false; // new, and so is everything under it
+      else if (st.isDirectory()) {
+        // a new dir over a file, or an opaque one, is kept whole
+        if (!below.st.isDirectory() || isOpaqueDirSync(abs)) continue;
+        drop = visit(r) && sameStat(st, below.st);
+      } else drop = sameEntry(abs, st, below.host, below.st);
+      if (!drop) continue;
+      if (st.isDirectory()) rmdirSync(abs);
+      else unlinkSync(abs);
+      left--;
+      dropped++;
+    }
+    return left === 0;
+  };
+  visit('');
+  return dropped;
+}
