@@ -1,8 +1,11 @@
 // Small files (indexes, cache records) are written to a temp name and renamed,
 // so a reader or a crash never sees half a record. Temp names carry the pid, so
 // leftovers of a killed process can be told from another process's live writes.
+// The calls are synchronous: for a record of a few hundred bytes, each
+// thread-pool round trip costs more than the call, and a cached step reads and
+// writes several (the promises stay, for callers and for larger files later).
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 
@@ -12,13 +15,19 @@ export function tempName(base: string): string {
 }
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = tempName(file);
   try {
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, file);
-  } finally {
-    await fs.rm(tmp, { force: true });
+    try {
+      writeFileSync(tmp, data);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(tmp, data);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
   }
 }
 
@@ -28,24 +37,24 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
 
 /** Create `file` only if it does not exist yet (link is atomic); false when another writer was first. */
 export async function createFileExclusive(file: string, data: string | Uint8Array): Promise<boolean> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true });
   const tmp = tempName(file);
   try {
-    await fs.writeFile(tmp, data);
-    await fs.link(tmp, file);
+    writeFileSync(tmp, data);
+    linkSync(tmp, file);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   } finally {
-    await fs.rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
   }
 }
 
 /** Read JSON, or undefined when the file does not exist or is unreadable (treated as absent). */
 export async function readJsonMaybe<T>(file: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch {
     return undefined;
   }

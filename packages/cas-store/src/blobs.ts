@@ -2,7 +2,7 @@
 // into place only after digest and size check out, so a reader never sees a
 // partial blob and a crash leaves only tmp files behind. Reads verify again.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, createWriteStream, mkdirSync, promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { pipeline } from 'node:stream/promises';
@@ -29,7 +29,7 @@ export class BlobStore {
   }
 
   async has(digest: string): Promise<boolean> {
-    return fs.access(this.path(digest)).then(() => true, () => false);
+    return existsSync(this.path(digest));
   }
 
   async size(digest: string): Promise<number> {

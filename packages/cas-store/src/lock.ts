@@ -1,7 +1,7 @@
 // A cross-process mutex on the store: a directory created with mkdir (atomic)
 // holding the owner's pid. A lock whose owner died (SIGKILL) is broken by the
 // next process that wants it, so a crash never wedges the store.
-import { mkdirSync, promises as fs, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, promises as fs, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { PipekitError } from '@pipekit/wire';
@@ -58,7 +58,12 @@ async function tryLock(dir: string): Promise<boolean> {
 }
 
 function unlock(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    unlinkSync(path.join(dir, 'pid'));
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // Holders in this process queue here, in order, and only the one at the head

@@ -2,7 +2,7 @@
 // devices, replaced dirs carry the opaque xattr), one per layer. Names are short
 // because a mount's lowerdir list must fit in one 4 KiB page.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, mkdirSync, promises as fs, renameSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 
@@ -24,22 +24,23 @@ export class SnapshotStore {
   }
 
   /** A fresh directory to fill; commit() gives it its final name. */
+  // prepare and commit are synchronous: one or two syscalls each, per step
   async prepare(): Promise<{ id: string; dir: string }> {
-    await fs.mkdir(path.join(this.root, 'tmp'), { recursive: true });
+    mkdirSync(path.join(this.root, 'tmp'), { recursive: true });
     const id = `tmp/${process.pid}-${randomBytes(6).toString('hex')}`;
     const dir = this.dir(id);
-    await fs.mkdir(dir, { mode: 0o755 });
+    mkdirSync(dir, { mode: 0o755 });
     return { id, dir };
   }
 
   async commit(tmpId: string): Promise<string> {
     const id = randomBytes(5).toString('hex');
-    await fs.rename(this.dir(tmpId), this.dir(id));
+    renameSync(this.dir(tmpId), this.dir(id));
     return id;
   }
 
   async exists(id: string): Promise<boolean> {
-    return fs.access(this.dir(id)).then(() => true, () => false);
+    return existsSync(this.dir(id));
   }
 
   async remove(id: string): Promise<void> {

@@ -8,7 +8,22 @@ import { acquireStoreLock, markInUse, withStoreLock, type LayerEntry, type Store
 import type { Ref } from './refs.ts';
 import { importCached } from './cache-io/importer.ts';
 
+// Layers this process found whole and marked in use: its lease keeps GC off
+// them until it exits, so the next record naming them (every later step of the
+// image) need not read their entries and look for their files again.
+const verified = new WeakMap<Store, Map<string, LayerEntry>>();
+
+async function checkedLayer(store: Store, diffID: string, known: Map<string, LayerEntry>): Promise<LayerEntry | undefined> {
+  const k = known.get(diffID);
+  if (k) return k;
+  const l = await store.layers.get(diffID);
+  if (!l?.snapshot || !(await store.snapshots.exists(l.snapshot)) || !(await store.blobs.has(l.blob.digest))) return undefined;
+  return l;
+}
+
 async function loadLocal(store: Store, key: string): Promise<Ref[] | undefined> {
+  let known = verified.get(store);
+  if (!known) verified.set(store, (known = new Map()));
   return withStoreLock(store.dir, 'gc', async () => {
     const rec = await store.cache.get(key);
     if (!rec) return undefined;
@@ -18,11 +33,12 @@ async function loadLocal(store: Store, key: string): Promise<Ref[] | undefined> 
     for (const out of rec.outputs) {
       const layers: LayerEntry[] = [];
       for (const diffID of out.layers) {
-        const l = await store.layers.get(diffID);
-        if (!l?.snapshot || !(await store.snapshots.exists(l.snapshot)) || !(await store.blobs.has(l.blob.digest))) return undefined;
+        const l = await checkedLayer(store, diffID, known);
+        if (!l) return undefined;
         layers.push(l);
       }
       await markInUse(store, 'snapshot', layers.map((l) => l.snapshot as string));
+      for (const l of layers) known.set(l.diffID, l);
       outputs.push({ kind: 'layers', layers });
     }
     await store.cache.touch(rec);

@@ -1,11 +1,12 @@
 // Runs one container with runc and streams its output. runc's state lives
 // under /run so it is gone after a reboot, like the processes it describes.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BuildError, PipekitError, runCommand, runcRoot } from '@pipekit/wire';
 
 export const RUNC_ROOT = runcRoot();
+let rootMade: Promise<void> | undefined;
 
 export type RunResult = { exitCode: number };
 
@@ -15,8 +16,9 @@ export async function runContainer(
   onOutput: (stream: 1 | 2, data: Uint8Array) => void,
   signal: AbortSignal,
 ): Promise<RunResult> {
-  await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
-  await fs.mkdir(RUNC_ROOT, { recursive: true });
+  writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
+  rootMade ??= fs.mkdir(RUNC_ROOT, { recursive: true }).then(() => undefined);
+  await rootMade;
   const id = `pk-${randomBytes(6).toString('hex')}`;
   const onAbort = () => {
     runCommand('runc', ['--root', RUNC_ROOT, 'kill', id, 'KILL']).catch(() => undefined);

@@ -1,8 +1,9 @@
 // Mount targets that did not exist in the rootfs are created by runc as empty
 // stubs; they are removed after the step (with parents we created) so they do
 // not end up in the layer, as BuildKit's MountStubsCleaner does.
-import { promises as fs } from 'node:fs';
+import { readdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import path from 'node:path';
+import { lstatMaybe } from '@pipekit/wire';
 import type { LayeredRoot } from '../fs/layered.ts';
 
 /** The missing ancestors-and-self of each mount target, deepest first (root: a mounted rootfs or a layer chain). */
@@ -12,7 +13,7 @@ export async function missingPaths(root: string | LayeredRoot, targets: string[]
     let cur = t;
     while (cur !== '/' && cur !== '') {
       const exists = typeof root === 'string'
-        ? await fs.lstat(path.join(root, cur)).then(() => true, () => false)
+        ? lstatMaybe(path.join(root, cur)) !== undefined
         : root.lstat(cur) !== undefined;
       if (exists) break;
       missing.add(cur);
@@ -23,27 +24,33 @@ export async function missingPaths(root: string | LayeredRoot, targets: string[]
 }
 
 /** True when every parent of p (inside root) is a real directory, not a symlink. */
-async function parentsAreDirs(root: string, p: string): Promise<boolean> {
+function parentsAreDirs(root: string, p: string): boolean {
   let cur = root;
   for (const part of path.posix.dirname(p).split('/').filter(Boolean)) {
     cur = path.join(cur, part);
-    const st = await fs.lstat(cur).catch(() => undefined);
-    if (!st?.isDirectory()) return false;
+    if (!lstatMaybe(cur)?.isDirectory()) return false;
   }
   return true;
 }
 
+/** Synchronous: a handful of syscalls per stub, after every step. */
 export async function removeStubs(root: string, stubs: string[]): Promise<void> {
   for (const p of stubs) {
     // the step may have replaced a parent by a symlink to the host: never follow it
-    if (!(await parentsAreDirs(root, p))) continue;
+    if (!parentsAreDirs(root, p)) continue;
     const abs = path.join(root, p);
-    const st = await fs.lstat(abs).catch(() => undefined);
+    const st = lstatMaybe(abs);
     if (!st) continue;
-    if (st.isDirectory() ? (await fs.readdir(abs)).length !== 0 : !st.isFile() || st.size !== 0) continue;
+    if (st.isDirectory() ? readdirSync(abs).length !== 0 : !st.isFile() || st.size !== 0) continue;
     // the parent keeps its times, so a build that changed nothing else there leaves it as it was (BuildKit #3148)
-    const parent = await fs.stat(path.dirname(abs));
-    await (st.isDirectory() ? fs.rmdir(abs) : fs.rm(abs, { force: true })).catch(() => undefined);
-    await fs.utimes(path.dirname(abs), parent.atime, parent.mtime).catch(() => undefined);
+    const parent = path.dirname(abs);
+    const times = statSync(parent);
+    try {
+      if (st.isDirectory()) rmdirSync(abs);
+      else unlinkSync(abs);
+      utimesSync(parent, times.atime, times.mtime);
+    } catch {
+      // the step's own doing (a read-only or busy dir): the stub stays
+    }
   }
 }
