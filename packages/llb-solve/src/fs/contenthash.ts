@@ -72,7 +72,7 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
   const mode = (opts.context && st.isDirectory() && path.resolve(abs) === path.resolve(w.root) ? CONTEXT_ROOT_MODE : st.mode & 0o7777).toString(8);
   let record: string;
   if (st.isSymbolicLink()) record = `L ${rel} ${mode} ${owner} ${readlinkSync(abs)}\0`;
-  else if (st.isFile()) record = `F ${rel} ${mode} ${owner} ${st.size} ${await fileDigest(abs, st, w)}${capabilityOf(abs, st)}\0`;
+  else if (st.isFile()) record = `F ${rel} ${mode} ${owner} ${st.size} ${await fileContent(abs, st, w)}\0`;
   else if (st.isDirectory()) record = `D ${rel} ${mode} ${owner}\0`;
   else record = `O ${rel} ${mode} ${owner} ${st.rdev}\0`;
   w.h.update(record);
@@ -90,7 +90,8 @@ function capabilityOf(abs: string, st: Stats): string {
   return cap ? ` cap=${cap.toString('hex')}` : '';
 }
 
-async function fileDigest(abs: string, st: Stats, w: Walk): Promise<string> {
+/** A file's part of its record: digest and capabilities, remembered by the index while the file is unchanged. */
+async function fileContent(abs: string, st: Stats, w: Walk): Promise<string> {
   const index = w.opts.index;
   const key = index ? path.relative(w.root, abs) : '';
   const known = index?.get(key, st);
@@ -101,8 +102,9 @@ async function fileDigest(abs: string, st: Stats, w: Walk): Promise<string> {
     digest = crypto.createHash('sha256').update(data).digest('hex');
     if (index) contextReads.keep(abs, st, data);
   } else digest = await largeFileDigest(abs);
-  index?.set(key, st, digest, w.readAt);
-  return digest;
+  const content = `${digest}${capabilityOf(abs, st)}`;
+  index?.set(key, st, content, w.readAt);
+  return content;
 }
 
 // one-shot hashing (Node >= 20.12, Deno) costs half of a Hash object per call

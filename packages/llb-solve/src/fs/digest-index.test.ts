@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Store } from '@pipekit/cas-store';
+import { setFileCapability, Store } from '@pipekit/cas-store';
 import { contentHash } from './contenthash.ts';
 import { DigestIndex } from './digest-index.ts';
 
@@ -67,6 +67,27 @@ test('with an index the hash equals a plain hash, through edits that keep size a
   await fs.utimes(`${g}.new`, gst.atime, gst.mtime);
   await fs.rename(`${g}.new`, g);
   assert.is(await indexed(), await plain(), 'a replaced file is hashed again');
+});
+
+test("a program's capabilities are remembered with its digest; setting new ones (a ctime change) is seen", async () => {
+  const dir = await context();
+  const prog = path.join(dir, 'prog');
+  await fs.writeFile(prog, 'elf');
+  await fs.chmod(prog, 0o755);
+  // cap_net_bind_service=+ep (VFS_CAP_REVISION_2)
+  const cap = (bit: number) => Buffer.from([0x01, 0, 0, 0x02, ...[bit, 0, 0, 0], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.ok(setFileCapability(prog, cap(0x04)));
+  const store = await Store.open(await temp('store'));
+  await sleep(1100);
+  const index = await DigestIndex.open(store, dir);
+  const plain = () => contentHash(dir, '.', { context: true, ignoreOwner: true });
+  const indexed = () => contentHash(dir, '.', { context: true, ignoreOwner: true, index });
+  assert.is(await indexed(), await plain());
+  await index.save();
+  assert.match(String((await savedRows(store)).prog), /cap=01000002/, 'the capabilities are in the remembered row');
+  assert.is(await indexed(), await plain(), 'unchanged, from the index');
+  assert.ok(setFileCapability(prog, cap(0x08)));
+  assert.is(await indexed(), await plain(), 'new capabilities are read again');
 });
 
 test('files changed within the settle time are not remembered', async () => {

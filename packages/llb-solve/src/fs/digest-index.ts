@@ -3,13 +3,17 @@
 // its digest, so an unchanged context costs one lstat per file, not one read.
 // An entry is only remembered once the file is older than SETTLE_MS when read:
 // a write in the same timestamp tick as our read could otherwise go unseen.
+// What is remembered is the file's part of its checksum record: the digest and
+// any file capabilities (setting those changes the ctime too), so an unchanged
+// program is not asked for them again.
 import { createHash } from 'node:crypto';
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
 
-type Row = [size: number, mtimeMs: number, ctimeMs: number, ino: number, dev: number, digest: string];
-type Saved = { v: 1; dir: string; files: Record<string, Row> };
+type Row = [size: number, mtimeMs: number, ctimeMs: number, ino: number, dev: number, content: string];
+// v2: the content field holds the capabilities too (v1 held the digest alone)
+type Saved = { v: 2; dir: string; files: Record<string, Row> };
 
 const SETTLE_MS = 1000;
 /** rows kept for files this build did not look at (other COPYs of the same context) */
@@ -45,7 +49,7 @@ export class DigestIndex {
     let p = open.get(file);
     if (!p) {
       p = readJsonMaybe<Saved>(file).then((saved) => {
-        const rows = saved?.v === 1 && saved.dir === abs ? new Map(Object.entries(saved.files)) : new Map<string, Row>();
+        const rows = saved?.v === 2 && saved.dir === abs ? new Map(Object.entries(saved.files)) : new Map<string, Row>();
         return new DigestIndex(file, abs, rows);
       });
       open.set(file, p);
@@ -53,7 +57,7 @@ export class DigestIndex {
     return p;
   }
 
-  /** The remembered digest of `rel` if the file is unchanged since it was hashed. */
+  /** What was remembered of `rel` if the file is unchanged since it was hashed. */
   get(rel: string, st: Stats): string | undefined {
     const r = this.rows.get(rel);
     if (!r || r[0] !== st.size || r[1] !== st.mtimeMs || r[2] !== st.ctimeMs || r[3] !== st.ino || r[4] !== st.dev) return undefined;
@@ -61,14 +65,14 @@ export class DigestIndex {
     return r[5];
   }
 
-  /** Remember a digest just computed from the file `st` describes. */
-  set(rel: string, st: Stats, digest: string, readAt: number): void {
+  /** Remember what was just read from the file `st` describes. */
+  set(rel: string, st: Stats, content: string, readAt: number): void {
     this.seen.add(rel);
     if (Math.max(st.mtimeMs, st.ctimeMs) > readAt - SETTLE_MS) {
       if (this.rows.delete(rel)) this.dirty = true;
       return;
     }
-    this.rows.set(rel, [st.size, st.mtimeMs, st.ctimeMs, st.ino, st.dev, digest]);
+    this.rows.set(rel, [st.size, st.mtimeMs, st.ctimeMs, st.ino, st.dev, content]);
     this.dirty = true;
   }
 
@@ -87,7 +91,7 @@ export class DigestIndex {
     let files = [...this.rows];
     if (files.length > this.seen.size + KEEP_UNSEEN) files = files.filter(([rel]) => this.seen.has(rel));
     await fs.mkdir(path.dirname(this.file), { recursive: true });
-    await writeJsonAtomic(this.file, { v: 1, dir: this.dir, files: Object.fromEntries(files) } satisfies Saved).catch(() => {});
+    await writeJsonAtomic(this.file, { v: 2, dir: this.dir, files: Object.fromEntries(files) } satisfies Saved).catch(() => {});
     this.dirty = false;
   }
 }
