@@ -6,6 +6,7 @@ export * from './layer-index.ts';
 export * from './cache-index.ts';
 export * from './layers.ts';
 export * from './layer-pack.ts';
+export * from './tar-header.ts';
 export * from './tar-index.ts';
 export * from './layer-unpack.ts';
 export * from './overlay.ts';

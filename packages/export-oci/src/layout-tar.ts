@@ -2,14 +2,17 @@
 // does: entries sorted by name and deduplicated, and fixed headers (one mtime,
 // uid/gid 0, no user/group names) so the same image always gives the same bytes.
 // Blob bodies are streamed from their source, never held whole in memory.
-import tarStream from 'tar-stream';
+// Headers and small bodies are gathered into writes of about CHUNK bytes: a
+// small image is then one or two writes, where a stream per entry cost more
+// than the export's own work.
+import { encodeHeader, padding, TAR_END } from '@pipekit/cas-store';
 
 type Body = Uint8Array | (() => AsyncIterable<Uint8Array>);
 export type TarEntry =
   | { name: string; type: 'directory'; mode: number }
   | { name: string; type: 'file'; mode: number; size: number; body: Body };
 
-type Sink = ReturnType<tarStream.Pack['entry']>;
+const CHUNK = 1024 * 1024;
 
 /**
  * Stream `entries` as a tar to `write`, which is awaited for every chunk (so the
@@ -19,71 +22,40 @@ type Sink = ReturnType<tarStream.Pack['entry']>;
 export async function writeLayoutTar(entries: TarEntry[], write: (chunk: Uint8Array) => Promise<void>, mtime = 0): Promise<void> {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const unique = sorted.filter((e, i) => i === 0 || e.name !== sorted[i - 1].name);
-  const pack = tarStream.pack();
-  // Failures reach us through the iterator and entry callbacks; without a
-  // listener an 'error' event would also crash the process.
-  pack.on('error', () => {});
-  let first: unknown;
-  const fail = (err: unknown) => {
-    first ??= err;
-    pack.destroy(err as Error);
+  let parts: Uint8Array[] = [];
+  let pending = 0;
+  const push = (b: Uint8Array) => {
+    parts.push(b);
+    pending += b.length;
   };
-
-  const produce = (async () => {
-    for (const e of unique) await addEntry(pack, e, new Date(mtime * 1000));
-    pack.finalize();
-  })().catch(fail);
-
-  try {
-    for await (const chunk of pack as AsyncIterable<Uint8Array>) await write(chunk);
-  } catch (err) {
-    fail(err);
+  const flush = async () => {
+    if (pending === 0) return;
+    const out = parts.length === 1 ? parts[0] : Buffer.concat(parts, pending);
+    parts = [];
+    pending = 0;
+    await write(out);
+  };
+  for (const e of unique) {
+    const size = e.type === 'file' ? e.size : 0;
+    push(encodeHeader({ name: e.name, type: e.type, mode: e.mode, uid: 0, gid: 0, size, mtime }));
+    if (e.type === 'file') {
+      if (e.body instanceof Uint8Array) {
+        if (e.body.length !== e.size) throw new Error(`tar entry ${e.name}: body is ${e.body.length} bytes, header size ${e.size}`);
+        push(e.body);
+      } else {
+        let n = 0;
+        for await (const c of e.body()) {
+          n += c.length;
+          if (n > e.size) throw new Error(`tar entry ${e.name}: body is longer than its header size ${e.size}`);
+          push(c);
+          if (pending >= CHUNK) await flush();
+        }
+        if (n !== e.size) throw new Error(`tar entry ${e.name}: body is ${n} bytes, header size ${e.size}`);
+      }
+      push(Buffer.alloc(padding(size)));
+    }
+    if (pending >= CHUNK) await flush();
   }
-  await produce;
-  if (first !== undefined) throw first;
-}
-
-function addEntry(pack: tarStream.Pack, e: TarEntry, mtime: Date): Promise<void> {
-  const header = { name: e.name, type: e.type, mode: e.mode, mtime, uid: 0, gid: 0, uname: '', gname: '' };
-  return new Promise<void>((resolve, reject) => {
-    const done = (err?: Error | null) => (err ? reject(err) : resolve());
-    if (e.type === 'directory') {
-      pack.entry({ ...header, size: 0 }, done);
-      return;
-    }
-    if (e.body instanceof Uint8Array) {
-      if (e.body.length !== e.size) return reject(new Error(`tar entry ${e.name}: body is ${e.body.length} bytes, header says ${e.size}`));
-      pack.entry({ ...header, size: e.size }, e.body, done);
-      return;
-    }
-    const sink = pack.entry({ ...header, size: e.size }, done);
-    sink.on('error', () => {}); // reported through `done` / reject below
-    const body = e.body;
-    (async () => {
-      for await (const chunk of body()) await writeChunk(sink, chunk);
-      sink.end(null); // streamx's typings want an argument; null writes nothing
-    })().catch((err) => {
-      // destroying the entry destroys the pack too, which stops the reader
-      sink.destroy(err);
-      reject(err);
-    });
-  });
-}
-
-/** Write with backpressure; rejects if the entry is torn down while waiting. */
-function writeChunk(sink: Sink, chunk: Uint8Array): Promise<void> {
-  if (sink.write(chunk)) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const off = () => {
-      sink.off('drain', onDrain);
-      sink.off('close', onClose);
-      sink.off('error', onError);
-    };
-    const onDrain = () => (off(), resolve());
-    const onClose = () => (off(), reject(new Error('tar stream closed while writing')));
-    const onError = (err: Error) => (off(), reject(err));
-    sink.on('drain', onDrain);
-    sink.on('close', onClose);
-    sink.on('error', onError);
-  });
+  push(TAR_END);
+  await flush();
 }
