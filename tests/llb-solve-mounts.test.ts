@@ -103,12 +103,15 @@ test("a RUN layer holds what the step changed, as BuildKit's overlay differ leav
     'RUN chown root:root /etc/passwd && chmod 644 /etc/group',
     'RUN echo changed > /etc/motd',
     'RUN mkdir -p /etc/new && touch /etc/new/f && rm /etc/new/f',
+    'RUN mkdir -p /app/sub && echo 1 > /app/a && echo 2 > /app/sub/b',
+    // a dir removed and made again: explicit whiteouts (in the order of the names they hide), not an opaque marker
+    'RUN rm -rf /app && mkdir /app && echo 3 > /app/c',
   ].join('\n'));
   const r = await build(ctx, store);
   assert.is(r.code, 0, r.err);
-  // the bootstrap's COPY and RUN, then the four steps
+  // the bootstrap's COPY and RUN, then the six steps
   const layers = (await layersOf(r.out)).slice(2);
-  assert.equal(layers, [[], [], ['etc/', 'etc/motd'], ['etc/', 'etc/new/']]);
+  assert.equal(layers, [[], [], ['etc/', 'etc/motd'], ['etc/', 'etc/new/'], ['app/', 'app/a', 'app/sub/', 'app/sub/b'], ['app/', 'app/.wh.a', 'app/c', 'app/.wh.sub']]);
 });
 
 test('a bind mount from the context shows it as BuildKit transfers it: ignored files gone, 0:0, a 0755 root', async () => {

@@ -159,7 +159,8 @@ test('pack: entry types, modes, links, devices and contents', async () => {
   for (const e of got.values()) {
     assert.is(e.uname, '', `${e.name} has no user name`);
     assert.is(e.gname, '', `${e.name} has no group name`);
-    assert.is(e.mtime, Math.floor(T.getTime() / 1000), `${e.name} mtime in whole seconds`);
+    // whiteouts are dated 0, as containerd 2 writes them
+    assert.is(e.mtime, path.basename(e.name).startsWith('.wh.') ? 0 : Math.floor(T.getTime() / 1000), `${e.name} mtime in whole seconds`);
     if (e.name !== 'owned') assert.equal([e.uid, e.gid], [0, 0], `${e.name} owner`);
   }
 });
@@ -183,7 +184,7 @@ test('pack: mtime option clamps every entry', async () => {
   const clamp = new Date('2000-01-01T00:00:00Z');
   const got = await entries(await collect(packLayer(dir, { mtime: clamp })));
   assert.is(got.length, NAMES.length);
-  for (const e of got) assert.is(e.mtime, clamp.getTime() / 1000, e.name);
+  for (const e of got) assert.is(e.mtime, path.basename(e.name).startsWith('.wh.') ? 0 : clamp.getTime() / 1000, e.name);
   // and so the bytes no longer depend on the files' times
   await fs.utimes(path.join(dir, 'a', 'file.txt'), new Date(), new Date());
   const again = await collect(packLayer(dir, { mtime: clamp }));

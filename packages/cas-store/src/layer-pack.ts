@@ -1,5 +1,7 @@
 // Turn a snapshot (overlayfs upper-format dir) into a layer tar stream in OCI
-// form: 0/0 char devices become `.wh.<name>`, opaque dirs get `.wh..wh..opq`.
+// form: 0/0 char devices become `.wh.<name>`, opaque dirs get `.wh..wh..opq`;
+// both with mode 0 and time 0, as containerd 2's tar writer (BuildKit's) makes
+// whiteouts, whatever SOURCE_DATE_EPOCH says.
 // Entries are sorted and headers carry no user/group names, so the same tree
 // always gives the same tar (and so the same diff id).
 //
@@ -74,10 +76,10 @@ async function* tarChunks(dir: string, opts: PackOptions): AsyncGenerator<Buffer
     if (isWhiteout(st)) {
       const base = path.posix.basename(rel);
       const dirname = path.posix.dirname(rel);
-      push(encodeHeader({ ...h, name: dirname === '.' ? `.wh.${base}` : `${dirname}/.wh.${base}`, mode: 0 }));
+      push(encodeHeader({ ...h, name: dirname === '.' ? `.wh.${base}` : `${dirname}/.wh.${base}`, mode: 0, mtime: 0 }));
     } else if (st.isDirectory()) {
       push(encodeHeader({ ...h, type: 'directory' }));
-      if (isOpaqueDirSync(abs)) push(encodeHeader({ ...h, name: `${rel}/.wh..wh..opq`, mode: 0 }));
+      if (isOpaqueDirSync(abs)) push(encodeHeader({ ...h, name: `${rel}/.wh..wh..opq`, mode: 0, mtime: 0 }));
     } else if (st.isSymbolicLink()) {
       push(encodeHeader({ ...h, type: 'symlink', linkname: readlinkSync(abs) }));
     } else if (st.isFile()) {

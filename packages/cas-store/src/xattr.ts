@@ -1,6 +1,6 @@
 // Overlay opaque markers live in xattrs, which neither Node nor Deno can reach:
 // @napi-rs/xattr (prebuilt, works on both) is the one adapter for them.
-import { getAttributeSync, setAttribute, setAttributeSync } from '@napi-rs/xattr';
+import { getAttributeSync, removeAttributeSync, setAttribute, setAttributeSync } from '@napi-rs/xattr';
 import { inUserNamespace } from '@pipekit/wire';
 
 const OPAQUE = ['trusted.overlay.opaque', 'user.overlay.opaque'];
@@ -24,6 +24,17 @@ export function isOpaqueDirSync(dir: string): boolean {
 
 export async function markOpaque(dir: string, rootless = inUserNamespace()): Promise<void> {
   await setAttribute(dir, rootless ? OPAQUE[1] : OPAQUE[0], Buffer.from('y'));
+}
+
+/** Make an opaque dir plain again (either marker); what it hid must then be hidden by whiteouts. */
+export function clearOpaque(dir: string): void {
+  for (const name of OPAQUE) {
+    try {
+      removeAttributeSync(dir, name);
+    } catch {
+      // not set
+    }
+  }
 }
 
 /**

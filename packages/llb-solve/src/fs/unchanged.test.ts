@@ -3,10 +3,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { markOpaque, setFileCapability } from '@pipekit/cas-store';
+import { isOpaqueDirSync, markOpaque, setFileCapability } from '@pipekit/cas-store';
 import { LayeredRoot } from './layered.ts';
 import { dropUnchanged } from './unchanged.ts';
 
@@ -24,7 +24,7 @@ async function after(setup: (lower: string, upper: string) => void | Promise<voi
   mkdirSync(lower);
   mkdirSync(upper);
   await setup(lower, upper);
-  dropUnchanged(upper, new LayeredRoot([lower]));
+  await dropUnchanged(upper, new LayeredRoot([lower]));
   return execFileSync('find', ['.', '-mindepth', '1'], { cwd: upper, encoding: 'utf8' }).split('\n').filter(Boolean).sort();
 }
 
@@ -115,13 +115,46 @@ test('whiteouts: of a path below they stay, of nothing they go', async () => {
   }), ['./gone']);
 });
 
-test('new entries and opaque dirs are kept whole, even what matches below', async () => {
-  assert.equal(await after(async (lo, up) => {
-    tarFile(path.join(lo, 'opq/f'), 'x');
-    tarFile(path.join(up, 'opq/f'), 'x');
-    await markOpaque(path.join(up, 'opq'));
+test('new entries are kept whole, even what matches below', async () => {
+  assert.equal(await after((lo, up) => {
+    tarFile(path.join(lo, 'f'), 'x');
     tarFile(path.join(up, 'new/f'), 'x');
-  }), ['./new', './new/f', './opq', './opq/f']);
+  }), ['./new', './new/f']);
+});
+
+test('an opaque dir becomes a plain one with a whiteout for each entry gone, as BuildKit writes it', async () => {
+  let upperDir = '';
+  const left = await after(async (lo, up) => {
+    upperDir = up;
+    tarFile(path.join(lo, 'app/a'), '1');
+    tarFile(path.join(lo, 'app/same'), 's');
+    tarFile(path.join(lo, 'app/sub/b'), '2');
+    tarFile(path.join(lo, 'app/sub/c'), '3');
+    // rm -rf /app && mkdir -p /app/sub, then some files again
+    tarFile(path.join(up, 'app/same'), 's');
+    tarFile(path.join(up, 'app/sub/c'), '33');
+    tarFile(path.join(up, 'app/new'), 'n');
+    await markOpaque(path.join(up, 'app'));
+  });
+  assert.equal(left, ['./app', './app/a', './app/new', './app/sub', './app/sub/b', './app/sub/c']);
+  for (const w of ['app/a', 'app/sub/b']) {
+    const st = lstatSync(path.join(upperDir, w));
+    assert.ok(st.isCharacterDevice() && st.rdev === 0, `${w} is a whiteout`);
+  }
+  assert.not.ok(isOpaqueDirSync(path.join(upperDir, 'app')));
+});
+
+test('an opaque dir over nothing, or over a file, just loses its marker', async () => {
+  let upperDir = '';
+  assert.equal(await after(async (lo, up) => {
+    upperDir = up;
+    tarFile(path.join(lo, 'was-file'), 'f');
+    for (const d of ['fresh', 'was-file']) {
+      tarFile(path.join(up, d, 'x'), 'x');
+      await markOpaque(path.join(up, d));
+    }
+  }), ['./fresh', './fresh/x', './was-file', './was-file/x']);
+  for (const d of ['fresh', 'was-file']) assert.not.ok(isOpaqueDirSync(path.join(upperDir, d)), d);
 });
 
 test('a file whose capabilities changed stays', async () => {

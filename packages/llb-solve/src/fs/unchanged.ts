@@ -7,12 +7,14 @@
 //   size and mtime as below; when both mtimes lack nanoseconds (a layer unpacked
 //   from a tar), only if the bytes or link targets match too;
 // - a whiteout of a path that does not exist below.
+// An opaque dir (a dir removed and made again) becomes what BuildKit writes
+// for it, a plain dir with a whiteout for each entry below that is gone,
+// compared entry by entry like the rest; over nothing, its marker just goes.
 // The upper dir is the snapshot later steps mount, so what is dropped is what
 // they would have seen through it anyway; only those dirs' mtimes change.
-// Opaque dirs are kept whole (their marker hides what is below).
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { fileCapability, isOpaqueDirSync } from '@pipekit/cas-store';
+import { clearOpaque, fileCapability, isOpaqueDirSync, makeWhiteouts } from '@pipekit/cas-store';
 import type { LayeredRoot } from './layered.ts';
 
 const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
@@ -65,8 +67,49 @@ function sameEntry(a: string, sa: Stats, b: string, sb: Stats): boolean {
   return nsA === nsB;
 }
 
+/** Whiteouts (host paths) for what the layers below hold under `rel` that the upper dir no longer has; `cleared` gets the dirs whose marker then goes. */
+function hiddenBelow(upper: string, rel: string, lower: LayeredRoot, out: string[], cleared: string[]): void {
+  const dir = path.join(upper, rel);
+  const here = new Set(readdirSync(dir));
+  if (isOpaqueDirSync(dir)) cleared.push(dir);
+  for (const name of lower.readdir(rel)) {
+    const r = `${rel}/${name}`;
+    if (!here.has(name)) out.push(path.join(upper, r));
+    // a dir made again under the opaque one hid its old contents too
+    else if (lstatSync(path.join(upper, r)).isDirectory() && lower.lstat(r)?.st.isDirectory()) hiddenBelow(upper, r, lower, out, cleared);
+  }
+}
+
+/** Opaque dirs of `upper` (found where the layers below have their parents) made plain, with explicit whiteouts. */
+async function explicitWhiteouts(upper: string, lower: LayeredRoot): Promise<void> {
+  const whiteouts: string[] = [];
+  const cleared: string[] = [];
+  const visit = (rel: string) => {
+    for (const name of readdirSync(rel ? path.join(upper, rel) : upper)) {
+      const r = rel ? `${rel}/${name}` : name;
+      const abs = path.join(upper, r);
+      if (!lstatSync(abs).isDirectory()) continue;
+      const below = lower.lstat(r);
+      if (!below?.st.isDirectory()) {
+        // over nothing, or over a file, nothing of the layers below shows through anyway
+        if (isOpaqueDirSync(abs)) clearOpaque(abs);
+      } else if (isOpaqueDirSync(abs)) hiddenBelow(upper, r, lower, whiteouts, cleared);
+      else visit(r);
+    }
+  };
+  visit('');
+  if (cleared.length === 0) return;
+  try {
+    await makeWhiteouts(whiteouts);
+  } catch {
+    return; // device nodes not allowed here (a user namespace): the markers stay, the layer is as correct
+  }
+  for (const d of cleared) clearOpaque(d);
+}
+
 /** Remove from `upper` what `lower` (the layers it sits on) already has; returns how many entries went. */
-export function dropUnchanged(upper: string, lower: LayeredRoot): number {
+export async function dropUnchanged(upper: string, lower: LayeredRoot): Promise<number> {
+  await explicitWhiteouts(upper, lower);
   let dropped = 0;
   // returns whether the dir is left empty
   const visit = (rel: string): boolean => {
@@ -81,7 +124,7 @@ export function dropUnchanged(upper: string, lower: LayeredRoot): number {
       if (isWhiteout(st)) drop = !below;
       else if (!below) drop = false; // new, and so is everything under it
       else if (st.isDirectory()) {
-        // a new dir over a file, or an opaque one, is kept whole
+        // a new dir over a file, or one still opaque, is kept whole
         if (!below.st.isDirectory() || isOpaqueDirSync(abs)) continue;
         drop = visit(r) && sameStat(st, below.st);
       } else drop = sameEntry(abs, st, below.host, below.st);

@@ -161,7 +161,7 @@ export const execHandler: OpHandler = {
     await extra?.cleanup();
     discard(bundle);
     const { tmpId } = await rw.finish();
-    dropUnchanged(ctx.store.snapshots.dir(tmpId), lowerView(ctx.store, base));
+    await dropUnchanged(ctx.store.snapshots.dir(tmpId), lowerView(ctx.store, base));
     const layer = await commitSnapshot(ctx.store, tmpId);
     const layers = base.kind === 'layers' ? base.layers : [];
     return [{ kind: 'layers', layers: [...layers, layer] }];

@@ -128,7 +128,7 @@ export const fileHandler: OpHandler = {
     if (f.actions.length === 1 && first.copy && base.kind === 'layers') {
       const direct = await copyWithoutOverlay(ctx, v, first, base, (root) => owner(root, (first.copy as CopyAction).owner));
       if (direct) {
-        dropUnchanged(ctx.store.snapshots.dir(direct.tmpId), lowerView(ctx.store, base));
+        await dropUnchanged(ctx.store.snapshots.dir(direct.tmpId), lowerView(ctx.store, base));
         return [{ kind: 'layers', layers: [...layers, await commitSnapshot(ctx.store, direct.tmpId, direct.written.files)] }];
       }
     }
@@ -142,7 +142,7 @@ export const fileHandler: OpHandler = {
       throw err;
     }
     const { tmpId } = await rw.finish();
-    dropUnchanged(ctx.store.snapshots.dir(tmpId), lowerView(ctx.store, base));
+    await dropUnchanged(ctx.store.snapshots.dir(tmpId), lowerView(ctx.store, base));
     const layer = await commitSnapshot(ctx.store, tmpId, written?.files);
     return [{ kind: 'layers', layers: [...layers, layer] }];
   },
