@@ -14,6 +14,7 @@
 // they would have seen through it anyway; only those dirs' mtimes change.
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { lstatMaybe } from '@pipekit/wire';
 import { clearOpaque, fileCapability, isOpaqueDirSync, makeWhiteouts } from '@pipekit/cas-store';
 import type { LayeredRoot } from './layered.ts';
 
@@ -107,27 +108,57 @@ async function explicitWhiteouts(upper: string, lower: LayeredRoot): Promise<voi
   for (const d of cleared) clearOpaque(d);
 }
 
+type Below = { host: string; st: Stats };
+
+/**
+ * What the layers below hold at `name` in a dir made up of `hosts` (that dir in
+ * each layer that contributes to it, top first): the entry that shows, and
+ * the child's own contributing dirs when it is a dir. `names`, when given,
+ * lists each host dir, so a name is only asked where it exists.
+ */
+function below(hosts: string[], name: string, names?: Set<string>[]): { entry?: Below; dirs: string[] } {
+  const dirs: string[] = [];
+  let entry: Below | undefined;
+  for (let i = 0; i < hosts.length; i++) {
+    if (names && !names[i].has(name)) continue;
+    const host = path.join(hosts[i], name);
+    const st = lstatMaybe(host);
+    if (!st) continue;
+    if (isWhiteout(st)) break;
+    entry ??= { host, st };
+    // a non-dir ends the merge, and so does an opaque dir after its own entries
+    if (!st.isDirectory()) break;
+    dirs.push(host);
+    if (isOpaqueDirSync(host)) break;
+  }
+  return { entry, dirs };
+}
+
+// past this many entries in an upper dir, listing each dir below costs less than asking it per name
+const LIST_BELOW = 16;
+
 /** Remove from `upper` what `lower` (the layers it sits on) already has; returns how many entries went. */
 export async function dropUnchanged(upper: string, lower: LayeredRoot): Promise<number> {
   await explicitWhiteouts(upper, lower);
   let dropped = 0;
-  // returns whether the dir is left empty
-  const visit = (rel: string): boolean => {
+  // walks the upper dir beside the layers below, dir by dir; returns whether the dir is left empty
+  const visit = (rel: string, hosts: string[]): boolean => {
     const names = readdirSync(rel ? path.join(upper, rel) : upper);
+    const listed = names.length > LIST_BELOW ? hosts.map((h) => new Set(readdirSync(h))) : undefined;
     let left = names.length;
     for (const name of names) {
       const r = rel ? `${rel}/${name}` : name;
       const abs = path.join(upper, r);
       const st = lstatSync(abs);
-      const below = lower.lstat(r);
+      const { entry, dirs } = below(hosts, name, listed);
       let drop: boolean;
-      if (isWhiteout(st)) drop = !below;
-      else if (!below) drop = false; // new, and so is everything under it
+      if (isWhiteout(st)) drop = !entry;
+      else if (!entry) drop = false; // new, and so is everything under it
       else if (st.isDirectory()) {
         // a new dir over a file, or one still opaque, is kept whole
-        if (!below.st.isDirectory() || isOpaqueDirSync(abs)) continue;
-        drop = visit(r) && sameStat(st, below.st);
-      } else drop = sameEntry(abs, st, below.host, below.st);
+        if (!entry.st.isDirectory() || isOpaqueDirSync(abs)) continue;
+        drop = visit(r, dirs) && sameStat(st, entry.st);
+      } else drop = sameEntry(abs, st, entry.host, entry.st);
       if (!drop) continue;
       if (st.isDirectory()) rmdirSync(abs);
       else unlinkSync(abs);
@@ -136,6 +167,6 @@ export async function dropUnchanged(upper: string, lower: LayeredRoot): Promise<
     }
     return left === 0;
   };
-  visit('');
+  visit('', lower.dirs);
   return dropped;
 }
