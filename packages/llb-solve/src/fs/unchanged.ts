@@ -68,46 +68,6 @@ function sameEntry(a: string, sa: Stats, b: string, sb: Stats): boolean {
   return nsA === nsB;
 }
 
-/** Whiteouts (host paths) for what the layers below hold under `rel` that the upper dir no longer has; `cleared` gets the dirs whose marker then goes. */
-function hiddenBelow(upper: string, rel: string, lower: LayeredRoot, out: string[], cleared: string[]): void {
-  const dir = path.join(upper, rel);
-  const here = new Set(readdirSync(dir));
-  if (isOpaqueDirSync(dir)) cleared.push(dir);
-  for (const name of lower.readdir(rel)) {
-    const r = `${rel}/${name}`;
-    if (!here.has(name)) out.push(path.join(upper, r));
-    // a dir made again under the opaque one hid its old contents too
-    else if (lstatSync(path.join(upper, r)).isDirectory() && lower.lstat(r)?.st.isDirectory()) hiddenBelow(upper, r, lower, out, cleared);
-  }
-}
-
-/** Opaque dirs of `upper` (found where the layers below have their parents) made plain, with explicit whiteouts. */
-async function explicitWhiteouts(upper: string, lower: LayeredRoot): Promise<void> {
-  const whiteouts: string[] = [];
-  const cleared: string[] = [];
-  const visit = (rel: string) => {
-    for (const name of readdirSync(rel ? path.join(upper, rel) : upper)) {
-      const r = rel ? `${rel}/${name}` : name;
-      const abs = path.join(upper, r);
-      if (!lstatSync(abs).isDirectory()) continue;
-      const below = lower.lstat(r);
-      if (!below?.st.isDirectory()) {
-        // over nothing, or over a file, nothing of the layers below shows through anyway
-        if (isOpaqueDirSync(abs)) clearOpaque(abs);
-      } else if (isOpaqueDirSync(abs)) hiddenBelow(upper, r, lower, whiteouts, cleared);
-      else visit(r);
-    }
-  };
-  visit('');
-  if (cleared.length === 0) return;
-  try {
-    await makeWhiteouts(whiteouts);
-  } catch {
-    return; // device nodes not allowed here (a user namespace): the markers stay, the layer is as correct
-  }
-  for (const d of cleared) clearOpaque(d);
-}
-
 type Below = { host: string; st: Stats };
 
 /**
@@ -136,6 +96,48 @@ function below(hosts: string[], name: string, names?: Set<string>[]): { entry?: 
 
 // past this many entries in an upper dir, listing each dir below costs less than asking it per name
 const LIST_BELOW = 16;
+
+/** Whiteouts (host paths) for what the layers below hold under `rel` that the upper dir no longer has; `cleared` gets the dirs whose marker then goes. */
+function hiddenBelow(upper: string, rel: string, lower: LayeredRoot, out: string[], cleared: string[]): void {
+  const dir = path.join(upper, rel);
+  const here = new Set(readdirSync(dir));
+  if (isOpaqueDirSync(dir)) cleared.push(dir);
+  for (const name of lower.readdir(rel)) {
+    const r = `${rel}/${name}`;
+    if (!here.has(name)) out.push(path.join(upper, r));
+    // a dir made again under the opaque one hid its old contents too
+    else if (lstatSync(path.join(upper, r)).isDirectory() && lower.lstat(r)?.st.isDirectory()) hiddenBelow(upper, r, lower, out, cleared);
+  }
+}
+
+/** Opaque dirs of `upper` (found where the layers below have their parents) made plain, with explicit whiteouts. */
+async function explicitWhiteouts(upper: string, lower: LayeredRoot): Promise<void> {
+  const whiteouts: string[] = [];
+  const cleared: string[] = [];
+  const visit = (rel: string, hosts: string[]) => {
+    const names = readdirSync(rel ? path.join(upper, rel) : upper);
+    const listed = names.length > LIST_BELOW ? hosts.map((h) => new Set(readdirSync(h))) : undefined;
+    for (const name of names) {
+      const r = rel ? `${rel}/${name}` : name;
+      const abs = path.join(upper, r);
+      if (!lstatSync(abs).isDirectory()) continue;
+      const { entry, dirs } = below(hosts, name, listed);
+      if (!entry?.st.isDirectory()) {
+        // over nothing, or over a file, nothing of the layers below shows through anyway
+        if (isOpaqueDirSync(abs)) clearOpaque(abs);
+      } else if (isOpaqueDirSync(abs)) hiddenBelow(upper, r, lower, whiteouts, cleared);
+      else visit(r, dirs);
+    }
+  };
+  visit('', lower.dirs);
+  if (cleared.length === 0) return;
+  try {
+    await makeWhiteouts(whiteouts);
+  } catch {
+    return; // device nodes not allowed here (a user namespace): the markers stay, the layer is as correct
+  }
+  for (const d of cleared) clearOpaque(d);
+}
 
 /** Remove from `upper` what `lower` (the layers it sits on) already has; returns how many entries went. */
 export async function dropUnchanged(upper: string, lower: LayeredRoot): Promise<number> {
