@@ -10,7 +10,6 @@
 // otherwise, several times the work itself. The event loop gets a turn per chunk.
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { PipekitError } from '@pipekit/wire';
 import { CAPABILITY_XATTR, fileCapability, isOpaqueDirSync } from './xattr.ts';
 import { encodeHeader, padding, TAR_END, type TarHeader } from './tar-header.ts';
@@ -35,8 +34,8 @@ const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 export type PackOptions = {
   /** clamp mtimes (SOURCE_DATE_EPOCH) */
   mtime?: Date;
-  /** set when the stream ends: the tree's bytes as dirBytes counts them (so GC need not walk it again) */
-  measured?: { bytes: number };
+  /** set when the stream ends: the tree's bytes as dirBytes counts them (so GC need not walk it again), and its entries */
+  measured?: { bytes: number; entries?: number };
   /** bytes the caller just wrote, by tree-relative path: used instead of reading the file again when its inode and size match */
   known?: KnownFiles;
 };
@@ -67,7 +66,9 @@ async function* tarChunks(dir: string, opts: PackOptions): AsyncGenerator<Buffer
     pending = 0;
     return out;
   };
+  let entries = 0;
   for (const { rel, abs, st } of walk(dir, opts.known)) {
+    entries++;
     if (!st.isDirectory() && !(st.nlink > 1 && inodes.has(`${st.dev}:${st.ino}`))) bytes += st.size;
     const h: TarHeader = {
       name: rel, type: 'file', mode: st.mode, uid: st.uid, gid: st.gid, size: 0,
@@ -113,7 +114,7 @@ async function* tarChunks(dir: string, opts: PackOptions): AsyncGenerator<Buffer
   }
   push(TAR_END);
   yield flush();
-  if (opts.measured) opts.measured.bytes = bytes;
+  if (opts.measured) Object.assign(opts.measured, { bytes, entries });
 }
 
 /** A large file's bytes, exactly `size` of them. */
@@ -133,7 +134,7 @@ function* fileChunks(abs: string, rel: string, size: number): Generator<Buffer> 
   }
 }
 
-/** Stream the layer tar of `dir`. */
-export function packLayer(dir: string, opts: PackOptions = {}): Readable {
-  return Readable.from(tarChunks(dir, opts), { objectMode: false });
+/** The layer tar of `dir`, in chunks (a plain async iterable: a stream around it costs a commit more than packing a small layer). */
+export function packLayer(dir: string, opts: PackOptions = {}): AsyncIterable<Buffer> {
+  return tarChunks(dir, opts);
 }

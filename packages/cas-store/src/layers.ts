@@ -14,6 +14,8 @@ import { markInUse } from './inuse.ts';
 import { writeFileAtomic } from './atomic.ts';
 
 export const MEDIA_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
+// a duplicate snapshot of at most this many entries (an empty RUN's) is removed synchronously
+const SMALL_SNAPSHOT = 32;
 const GZIP_TYPES = new Set([
   'application/vnd.oci.image.layer.v1.tar+gzip',
   'application/vnd.docker.image.rootfs.diff.tar.gzip',
@@ -31,7 +33,7 @@ export function commitSnapshot(store: Store, tmpId: string, known?: KnownFiles):
 }
 
 async function commitUnlocked(store: Store, tmpId: string, known?: KnownFiles): Promise<LayerEntry> {
-  const measured = { bytes: -1 };
+  const measured: { bytes: number; entries?: number } = { bytes: -1 };
   const blob = await store.blobs.put(packLayer(store.snapshots.dir(tmpId), { measured, known }));
   await markInUse(store, 'layer', [blob.digest]);
   const snapshot = await store.snapshots.commit(tmpId);
@@ -46,7 +48,10 @@ async function commitUnlocked(store: Store, tmpId: string, known?: KnownFiles): 
   };
   const kept = await store.layers.putIfAbsent(entry, (e) => usableLayer(store, e));
   // identical layer already unpacked (maybe by another build right now): keep one copy
-  if (kept !== entry) await store.snapshots.remove(snapshot);
+  if (kept !== entry) {
+    if ((measured.entries ?? Infinity) <= SMALL_SNAPSHOT) store.snapshots.removeSync(snapshot);
+    else await store.snapshots.remove(snapshot);
+  }
   return kept;
 }
 
