@@ -141,7 +141,6 @@ async function explicitWhiteouts(upper: string, lower: LayeredRoot): Promise<voi
 
 /** Remove from `upper` what `lower` (the layers it sits on) already has; returns how many entries went. */
 export async function dropUnchanged(upper: string, lower: LayeredRoot): Promise<number> {
-  await explicitWhiteouts(upper, lower);
   let dropped = 0;
   // walks the upper dir beside the layers below, dir by dir; returns whether the dir is left empty
   const visit = (rel: string, hosts: string[]): boolean => {
@@ -169,6 +168,13 @@ export async function dropUnchanged(upper: string, lower: LayeredRoot): Promise<
     }
     return left === 0;
   };
-  visit('', lower.dirs);
+  // every change made here leaves a correct layer on its own: one that fails
+  // part-way (an entry this process may not read) leaves more in the layer, never a wrong one
+  try {
+    await explicitWhiteouts(upper, lower);
+    visit('', lower.dirs);
+  } catch {
+    // what is left is packed as it is
+  }
   return dropped;
 }
