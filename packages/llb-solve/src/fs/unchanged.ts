@@ -115,12 +115,12 @@ async function explicitWhiteouts(upper: string, lower: LayeredRoot): Promise<voi
   const whiteouts: string[] = [];
   const cleared: string[] = [];
   const visit = (rel: string, hosts: string[]) => {
-    const names = readdirSync(rel ? path.join(upper, rel) : upper);
-    const listed = names.length > LIST_BELOW ? hosts.map((h) => new Set(readdirSync(h))) : undefined;
-    for (const name of names) {
+    // only dirs matter here: the entries' types come with the listing, no lstat each
+    const subdirs = readdirSync(rel ? path.join(upper, rel) : upper, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    const listed = subdirs.length > LIST_BELOW ? hosts.map((h) => new Set(readdirSync(h))) : undefined;
+    for (const name of subdirs) {
       const r = rel ? `${rel}/${name}` : name;
       const abs = path.join(upper, r);
-      if (!lstatSync(abs).isDirectory()) continue;
       const { entry, dirs } = below(hosts, name, listed);
       if (!entry?.st.isDirectory()) {
         // over nothing, or over a file, nothing of the layers below shows through anyway
