@@ -2,7 +2,7 @@
 // into place only after digest and size check out, so a reader never sees a
 // partial blob and a crash leaves only tmp files behind. Reads verify again.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readSync, createWriteStream, mkdirSync, promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, createWriteStream, mkdirSync, promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { pipeline } from 'node:stream/promises';
@@ -36,7 +36,7 @@ export class BlobStore {
 
   async size(digest: string): Promise<number> {
     try {
-      return (await fs.stat(this.path(digest))).size;
+      return statSync(this.path(digest)).size;
     } catch (err) {
       throw new NotFoundError(`cannot open blob ${short(digest)}: not found`, { cause: err });
     }

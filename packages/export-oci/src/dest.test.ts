@@ -32,6 +32,19 @@ test('file dest appears only on commit', async () => {
   assert.is(await fs.readFile(file, 'utf8'), 'abcdef');
 });
 
+test('a file dest gives the digest of what was written only when asked for it', async () => {
+  const dir = await tempDir();
+  const asked = await openDest(path.join(dir, 'a.tar'), undefined, { digest: true });
+  await asked.write(Buffer.from('abc'));
+  await asked.commit();
+  // sha256("abc")
+  assert.is(asked.digest(), 'sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  const plain = await openDest(path.join(dir, 'b.tar'));
+  await plain.write(Buffer.from('abc'));
+  await plain.commit();
+  assert.is(plain.digest(), '');
+});
+
 test('abort removes the temp file and keeps an existing dest', async () => {
   const dir = await tempDir();
   const file = path.join(dir, 'out.tar');

@@ -20,7 +20,7 @@ export type Dest = Pending & {
   /** what the dest is, for messages */
   label: string;
   write(chunk: Uint8Array): Promise<void>;
-  /** the sha256 of everything written, once committed */
+  /** the sha256 of everything written to a file, once committed, when openDest was asked for it ('' otherwise) */
   digest(): string;
 };
 
@@ -49,18 +49,19 @@ export async function checkDest(dest: string, stdout?: NodeJS.WritableStream): P
   if (!dir?.isDirectory()) throw new NotFoundError(`cannot write ${dest}: directory ${path.dirname(path.resolve(dest))} does not exist`);
 }
 
-export async function openDest(dest: string, stdout?: NodeJS.WritableStream): Promise<Dest> {
+/** `digest`: hash what is written (the caller prints it); an image's tarball is named by its manifest instead. */
+export async function openDest(dest: string, stdout?: NodeJS.WritableStream, opts: { digest?: boolean } = {}): Promise<Dest> {
   await checkDest(dest, stdout);
-  return dest === '-' ? streamDest(stdout ?? process.stdout) : fileDest(dest);
+  return dest === '-' ? streamDest(stdout ?? process.stdout) : fileDest(dest, opts.digest ?? false);
 }
 
-async function fileDest(dest: string): Promise<Dest> {
+async function fileDest(dest: string, digest: boolean): Promise<Dest> {
   const abs = path.resolve(dest);
   // Same directory as dest so the final rename cannot cross filesystems.
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.tmp-${randomBytes(6).toString('hex')}`);
   // synchronous writes: chunks come in about 1 MiB, and a thread-pool round trip each cost more than the write
   const fd = openSync(tmp, 'wx', 0o644);
-  const hash = createHash('sha256');
+  const hash = digest ? createHash('sha256') : undefined;
   let sum = '';
   let open = true;
   const close = () => {
@@ -73,7 +74,7 @@ async function fileDest(dest: string): Promise<Dest> {
     label: dest,
     digest: () => sum,
     async write(chunk) {
-      hash.update(chunk);
+      hash?.update(chunk);
       let off = 0;
       while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
     },
@@ -81,7 +82,7 @@ async function fileDest(dest: string): Promise<Dest> {
       fsyncSync(fd);
       close();
       await fs.rename(tmp, abs);
-      sum ||= `sha256:${hash.digest('hex')}`;
+      if (hash) sum ||= `sha256:${hash.digest('hex')}`;
     },
     async abort() {
       try {

@@ -53,7 +53,7 @@ export async function writeFilesystem(images: ImageRecord[], opts: FsOutputOptio
   let dest: Dest | undefined;
   try {
     const dirs = await fillTree(images, tmp, split, opts);
-    dest = await openDest(opts.dest, opts.stdout);
+    dest = await openDest(opts.dest, opts.stdout, { digest: true });
     const started = Date.now();
     for await (const chunk of packTrees(dirs)) await dest.write(chunk);
     progress(`sending tarball${elapsed(started)} done`);
