@@ -29,7 +29,8 @@ function* walk(root: string, known: KnownFiles | undefined, rel = ''): Generator
   }
 }
 
-const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
+/** An overlay whiteout as snapshots hold it: a 0/0 character device. */
+export const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
 
 export type PackOptions = {
   /** clamp mtimes (SOURCE_DATE_EPOCH) */

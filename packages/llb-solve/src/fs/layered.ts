@@ -13,12 +13,11 @@ import { readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { lstatMaybe } from '@pipekit/wire';
 import { walkPath } from './resolve.ts';
-import { isOpaqueDirSync } from '@pipekit/cas-store';
+import { isOpaqueDirSync, isWhiteout } from '@pipekit/cas-store';
 
 
 export type LayeredEntry = { st: Stats; host: string };
 
-const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 
 export class LayeredRoot {
   /** absolute snapshot dirs, top layer first */

@@ -15,10 +15,8 @@
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { lstatMaybe } from '@pipekit/wire';
-import { clearOpaque, fileCapability, isOpaqueDirSync, makeWhiteouts } from '@pipekit/cas-store';
+import { clearOpaque, fileCapability, isOpaqueDirSync, isWhiteout, makeWhiteouts } from '@pipekit/cas-store';
 import type { LayeredRoot } from './layered.ts';
-
-const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 
 const sameStat = (a: Stats, b: Stats) => a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && a.rdev === b.rdev;
 
