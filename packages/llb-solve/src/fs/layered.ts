@@ -9,7 +9,7 @@
 // topmost layer that has an entry wins; a 0/0 character device is a whiteout;
 // a non-directory or an opaque directory hides everything below it in the
 // layers underneath.
-import { readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { readFileSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { lstatMaybe } from '@pipekit/wire';
 import { walkPath } from './resolve.ts';
@@ -68,33 +68,6 @@ export class LayeredRoot {
     }
     this.memo.set(rel, found);
     return found;
-  }
-
-  /** Names in the merged view of directory `p` (components taken literally), as overlayfs lists them. */
-  readdir(p: string): string[] {
-    const parts = p.split('/').filter((s) => s !== '' && s !== '.');
-    const self = parts.length ? this.lookup(parts) : this.top('');
-    if (!self?.st.isDirectory()) return [];
-    const rel = parts.join('/');
-    const seen = new Set<string>();
-    const names: string[] = [];
-    for (const d of this.dirs) {
-      const host = path.join(d, rel);
-      const st = lstatMaybe(host);
-      if (!st) {
-        if (parts.length && this.hidesBelow(d, parts)) break;
-        continue;
-      }
-      if (!st.isDirectory()) break;
-      for (const n of readdirSync(host)) {
-        if (seen.has(n)) continue;
-        seen.add(n);
-        const c = lstatMaybe(path.join(host, n));
-        if (c && !isWhiteout(c)) names.push(n);
-      }
-      if (isOpaqueDirSync(host)) break;
-    }
-    return names;
   }
 
   /** Whether layer dir `d`, lacking `parts`, hides it in the layers underneath. */

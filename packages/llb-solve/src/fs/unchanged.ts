@@ -95,21 +95,30 @@ function below(hosts: string[], name: string, names?: Set<string>[]): { entry?: 
 // past this many entries in an upper dir, listing each dir below costs less than asking it per name
 const LIST_BELOW = 16;
 
-/** Whiteouts (host paths) for what the layers below hold under `rel` that the upper dir no longer has; `cleared` gets the dirs whose marker then goes. */
-function hiddenBelow(upper: string, rel: string, lower: LayeredRoot, out: string[], cleared: string[]): void {
+/**
+ * Whiteouts (host paths) for what the layers below hold under `rel` (made up
+ * of `hosts`) that the upper dir no longer has; `cleared` gets the dirs whose
+ * marker then goes.
+ */
+function hiddenBelow(upper: string, rel: string, hosts: string[], out: string[], cleared: string[]): void {
   const dir = path.join(upper, rel);
   const here = new Set(readdirSync(dir));
   if (isOpaqueDirSync(dir)) cleared.push(dir);
-  for (const name of lower.readdir(rel)) {
+  const seen = new Set<string>();
+  for (const name of hosts.flatMap((h) => readdirSync(h))) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const { entry, dirs } = below(hosts, name);
+    if (!entry) continue; // a whiteout higher up: not there below either
     const r = `${rel}/${name}`;
     if (!here.has(name)) out.push(path.join(upper, r));
     // a dir made again under the opaque one hid its old contents too
-    else if (lstatSync(path.join(upper, r)).isDirectory() && lower.lstat(r)?.st.isDirectory()) hiddenBelow(upper, r, lower, out, cleared);
+    else if (entry.st.isDirectory() && lstatSync(path.join(upper, r)).isDirectory()) hiddenBelow(upper, r, dirs, out, cleared);
   }
 }
 
 /** Opaque dirs of `upper` (found where the layers below have their parents) made plain, with explicit whiteouts. */
-async function explicitWhiteouts(upper: string, lower: LayeredRoot): Promise<void> {
+async function explicitWhiteouts(upper: string, lowerDirs: string[]): Promise<void> {
   const whiteouts: string[] = [];
   const cleared: string[] = [];
   const visit = (rel: string, hosts: string[]) => {
@@ -123,11 +132,11 @@ async function explicitWhiteouts(upper: string, lower: LayeredRoot): Promise<voi
       if (!entry?.st.isDirectory()) {
         // over nothing, or over a file, nothing of the layers below shows through anyway
         if (isOpaqueDirSync(abs)) clearOpaque(abs);
-      } else if (isOpaqueDirSync(abs)) hiddenBelow(upper, r, lower, whiteouts, cleared);
+      } else if (isOpaqueDirSync(abs)) hiddenBelow(upper, r, dirs, whiteouts, cleared);
       else visit(r, dirs);
     }
   };
-  visit('', lower.dirs);
+  visit('', lowerDirs);
   if (cleared.length === 0) return;
   try {
     await makeWhiteouts(whiteouts);
@@ -169,7 +178,7 @@ export async function dropUnchanged(upper: string, lower: LayeredRoot): Promise<
   // every change made here leaves a correct layer on its own: one that fails
   // part-way (an entry this process may not read) leaves more in the layer, never a wrong one
   try {
-    await explicitWhiteouts(upper, lower);
+    await explicitWhiteouts(upper, lower.dirs);
     visit('', lower.dirs);
   } catch {
     // what is left is packed as it is
