@@ -5,21 +5,11 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sh, tempDir } from './helpers/cli.ts';
-import { busyboxContext, executedSteps, vertices } from './helpers/busybox-context.ts';
+import { busyboxContext, executedSteps, stepLogs as logs, vertices } from './helpers/busybox-context.ts';
 
 async function build(ctx: string, store: string, extra = ''): Promise<{ code: number; out: string; err: string }> {
   const r = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress rawjson ${extra}`, { cwd: ctx });
   return { code: r.code, out: r.stdout.toString(), err: r.stderr };
-}
-
-/** Output lines a step printed (rawjson logs), decoded. */
-function logs(stderr: string): string {
-  let out = '';
-  for (const line of stderr.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    for (const l of (JSON.parse(line) as { logs?: { data: string }[] }).logs ?? []) out += Buffer.from(l.data, 'base64').toString();
-  }
-  return out;
 }
 
 /** Each layer's entries, in order. */

@@ -39,3 +39,13 @@ export function vertices(stderr: string): Map<string, Vertex> {
 export function executedSteps(stderr: string): string[] {
   return [...vertices(stderr).values()].filter((v) => v.completed && !v.cached && !v.name.startsWith('[internal]')).map((v) => v.name);
 }
+
+/** Output lines the steps printed (rawjson logs), decoded. */
+export function stepLogs(stderr: string): string {
+  let out = '';
+  for (const line of stderr.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    for (const l of (JSON.parse(line) as { logs?: { data: string }[] }).logs ?? []) out += Buffer.from(l.data, 'base64').toString();
+  }
+  return out;
+}

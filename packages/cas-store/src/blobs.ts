@@ -156,10 +156,33 @@ export class BlobStore {
     }
   }
 
+  /** The whole blob, checked as open() checks it; read into one buffer (a big layer is not copied again). */
   async read(digest: string): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for await (const c of this.open(digest)) parts.push(Buffer.from(c));
-    return Buffer.concat(parts);
+    let fd: number;
+    try {
+      fd = openSync(this.path(digest), 'r');
+    } catch (err) {
+      throw new NotFoundError(`cannot open blob ${short(digest)}: not found`, { cause: err });
+    }
+    try {
+      const expected = fstatSync(fd).size;
+      const buf = Buffer.allocUnsafe(expected);
+      let size = 0;
+      while (size < expected) {
+        const n = readSync(fd, buf, size, Math.min(READ_CHUNK, expected - size), null);
+        if (n === 0) break;
+        size += n;
+      }
+      // a blob that grew while read: more than fstat said is corrupt too
+      const more = readSync(fd, Buffer.alloc(1), 0, 1, null);
+      const got = `sha256:${createHash('sha256').update(buf.subarray(0, size)).digest('hex')}`;
+      if (got !== digest || size !== expected || more !== 0) {
+        throw new IntegrityError(`blob ${short(digest)} is corrupt: content hashes to ${short(got)}`);
+      }
+      return buf;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   async readJson<T = unknown>(digest: string): Promise<T> {

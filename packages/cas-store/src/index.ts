@@ -28,3 +28,4 @@ export * from './fsck.ts';
 export * from './du-format.ts';
 export * from './compressed-copies.ts';
 export * from './registry/index.ts';
+export * from './layer-revise.ts';

@@ -45,6 +45,11 @@ export class Lease {
     appendFileSync(this.file, fresh.map((id) => `${JSON.stringify({ [kind]: id })}\n`).join(''));
   }
 
+  /** Whether this lease has marked `id` as `kind`. */
+  has(kind: InUseKind, id: string): boolean {
+    return this.seen.has(`${kind} ${id}`);
+  }
+
   /** What this lease has marked of one kind, in marking order. */
   marked(kind: InUseKind): string[] {
     const prefix = `${kind} `;
@@ -67,13 +72,14 @@ export async function markInUse(store: object, kind: InUseKind, ids: Iterable<st
   await leases.get(store)?.mark(kind, ids);
 }
 
-/** What live builds use; markers of dead processes are removed. */
-export async function readInUse(storeDir: string): Promise<InUseSet> {
+/** What live builds use (but the lease file `except`, when given); markers of dead processes are removed. */
+export async function readInUse(storeDir: string, except?: string): Promise<InUseSet> {
   const out: InUseSet = { oldestStart: Number.POSITIVE_INFINITY, builds: 0, ids: { key: new Set(), layer: new Set(), snapshot: new Set(), cachemount: new Set() } };
   const dir = path.join(storeDir, 'run');
   for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
     if (!name.endsWith('.inuse')) continue;
     const file = path.join(dir, name);
+    if (file === except) continue;
     const text = await fs.readFile(file, 'utf8').catch(() => '');
     const lines = text.split('\n');
     let head: { pid?: number; startedAt?: number } = {};

@@ -50,6 +50,52 @@ export type KnownFiles = Map<string, { ino: number; data: Buffer; st?: Stats }>;
 
 const CHUNK = 1024 * 1024;
 
+function baseHeader(rel: string, st: Stats, fixedMtime: number | undefined): TarHeader {
+  return { name: rel, type: 'file', mode: st.mode, uid: st.uid, gid: st.gid, size: 0, mtime: fixedMtime ?? Math.floor(st.mtimeMs / 1000) };
+}
+
+/**
+ * The header block(s) of one entry (a regular file's data follows them), or
+ * undefined for what a layer cannot hold (sockets are skipped, as docker does).
+ */
+function entryHeader(rel: string, abs: string, st: Stats, fixedMtime: number | undefined): Buffer | undefined {
+  const h = baseHeader(rel, st, fixedMtime);
+  if (isWhiteout(st)) {
+    const base = path.posix.basename(rel);
+    const dirname = path.posix.dirname(rel);
+    return encodeHeader({ ...h, name: dirname === '.' ? `.wh.${base}` : `${dirname}/.wh.${base}`, mode: 0, mtime: 0 });
+  }
+  if (st.isDirectory()) {
+    const dir = encodeHeader({ ...h, type: 'directory' });
+    return isOpaqueDirSync(abs) ? Buffer.concat([dir, encodeHeader({ ...h, name: `${rel}/.wh..wh..opq`, mode: 0, mtime: 0 })]) : dir;
+  }
+  if (st.isSymbolicLink()) return encodeHeader({ ...h, type: 'symlink', linkname: readlinkSync(abs) });
+  if (st.isFile()) {
+    // capabilities only mean something on a program: other files are not asked (one syscall each)
+    const cap = st.mode & 0o111 ? fileCapability(abs) : undefined;
+    return encodeHeader({ ...h, size: st.size, ...(cap ? { xattrs: { [CAPABILITY_XATTR]: cap } } : {}) });
+  }
+  if (st.isCharacterDevice() || st.isBlockDevice()) {
+    const type = st.isCharacterDevice() ? 'character-device' : 'block-device';
+    return encodeHeader({ ...h, type, devmajor: Math.floor(st.rdev / 256) & 0xfff, devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) });
+  }
+  if (st.isFIFO()) return encodeHeader({ ...h, type: 'fifo' });
+  return undefined;
+}
+
+/**
+ * One entry's bytes exactly as packing its tree writes them (a file read whole),
+ * for an entry whose inode no other entry of the layer shares.
+ */
+export function packEntry(rel: string, abs: string, st: Stats = lstatSync(abs)): Buffer {
+  const header = entryHeader(rel, abs, st, undefined);
+  if (!header) return Buffer.alloc(0);
+  if (!st.isFile()) return header;
+  const data = readFileSync(abs);
+  if (data.length !== st.size) throw new PipekitError(`cannot pack ${rel}: it changed size while being packed`);
+  return Buffer.concat([header, data, Buffer.alloc(padding(st.size))]);
+}
+
 /** The tar bytes of `dir`, in chunks of about CHUNK bytes. */
 async function* tarChunks(dir: string, opts: PackOptions): AsyncGenerator<Buffer> {
   const fixedMtime = opts.mtime ? Math.floor(opts.mtime.getTime() / 1000) : undefined;
@@ -71,29 +117,17 @@ async function* tarChunks(dir: string, opts: PackOptions): AsyncGenerator<Buffer
   for (const { rel, abs, st } of walk(dir, opts.known)) {
     entries++;
     if (!st.isDirectory() && !(st.nlink > 1 && inodes.has(`${st.dev}:${st.ino}`))) bytes += st.size;
-    const h: TarHeader = {
-      name: rel, type: 'file', mode: st.mode, uid: st.uid, gid: st.gid, size: 0,
-      mtime: fixedMtime ?? Math.floor(st.mtimeMs / 1000),
-    };
-    if (isWhiteout(st)) {
-      const base = path.posix.basename(rel);
-      const dirname = path.posix.dirname(rel);
-      push(encodeHeader({ ...h, name: dirname === '.' ? `.wh.${base}` : `${dirname}/.wh.${base}`, mode: 0, mtime: 0 }));
-    } else if (st.isDirectory()) {
-      push(encodeHeader({ ...h, type: 'directory' }));
-      if (isOpaqueDirSync(abs)) push(encodeHeader({ ...h, name: `${rel}/.wh..wh..opq`, mode: 0, mtime: 0 }));
-    } else if (st.isSymbolicLink()) {
-      push(encodeHeader({ ...h, type: 'symlink', linkname: readlinkSync(abs) }));
-    } else if (st.isFile()) {
+    if (st.isFile()) {
       const first = st.nlink > 1 ? inodes.get(`${st.dev}:${st.ino}`) : undefined;
       if (first !== undefined) {
-        push(encodeHeader({ ...h, type: 'link', linkname: first }));
+        push(encodeHeader({ ...baseHeader(rel, st, fixedMtime), type: 'link', linkname: first }));
         continue;
       }
       if (st.nlink > 1) inodes.set(`${st.dev}:${st.ino}`, rel);
-      // capabilities only mean something on a program: other files are not asked (one syscall each)
-      const cap = st.mode & 0o111 ? fileCapability(abs) : undefined;
-      push(encodeHeader({ ...h, size: st.size, ...(cap ? { xattrs: { [CAPABILITY_XATTR]: cap } } : {}) }));
+    }
+    const header = entryHeader(rel, abs, st, fixedMtime);
+    if (header) push(header);
+    if (st.isFile()) {
       if (st.size < CHUNK) {
         const k = opts.known?.get(rel);
         const data = k && k.ino === st.ino && k.data.length === st.size ? k.data : readFileSync(abs);
@@ -104,11 +138,6 @@ async function* tarChunks(dir: string, opts: PackOptions): AsyncGenerator<Buffer
         yield* fileChunks(abs, rel, st.size);
       }
       push(Buffer.alloc(padding(st.size)));
-    } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-      const type = st.isCharacterDevice() ? 'character-device' : 'block-device';
-      push(encodeHeader({ ...h, type, devmajor: Math.floor(st.rdev / 256) & 0xfff, devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) }));
-    } else if (st.isFIFO()) {
-      push(encodeHeader({ ...h, type: 'fifo' }));
     }
     // sockets are not representable in a layer and are skipped, as docker does
     if (pending >= CHUNK) yield flush();

@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { packLayer } from './layer-pack.ts';
-import { tarFileSpans } from './tar-index.ts';
+import { packEntry, packLayer } from './layer-pack.ts';
+import { tarEntries, tarFileSpans } from './tar-index.ts';
 
 const made: string[] = [];
 test.after(async () => {
@@ -78,6 +78,26 @@ for (const format of ['gnu', 'pax', 'ustar']) {
     }
   });
 }
+
+test('each entry spans exactly its own bytes, extension headers included, as packEntry writes them', async () => {
+  const dir = await tree();
+  const tar = await collect(packLayer(dir));
+  const entries = tarEntries(tar);
+  const names = [...entries.keys()];
+  assert.ok(names.includes('dir/nested') && names.includes('link') && names.includes(`long/${'x'.repeat(90)}/${'y'.repeat(90)}/file.txt`), names.join(' '));
+  // the spans tile the archive up to its end blocks
+  let pos = 0;
+  for (const e of entries.values()) {
+    assert.is(e.start, pos);
+    pos = e.end;
+  }
+  assert.ok(tar.subarray(pos).every((b) => b === 0));
+  for (const [name, e] of entries) {
+    // the hard link packs as a link entry to the other name: packEntry is for entries no other shares
+    if (name === 'a.txt' || name === 'hard') continue;
+    assert.ok(tar.subarray(e.start, e.end).equals(packEntry(name, path.join(dir, name))), `bytes of ${name}`);
+  }
+});
 
 test('a truncated or empty tar gives what it holds', () => {
   assert.is(tarFileSpans(Buffer.alloc(0)).size, 0);

@@ -18,9 +18,21 @@ function numeric(b: Buffer, off: number, len: number): number {
     for (let i = off + 1; i < off + len; i++) n = n * 256 + b[i];
     return n;
   }
-  const s = b.toString('latin1', off, off + len).replace(/[\0 ]+$/, '').trim();
-  return s ? parseInt(s, 8) : 0;
+  // octal digits, maybe after spaces, ended by a NUL or space: parsed by hand (a header has several, a layer thousands of headers)
+  let i = off;
+  const end = off + len;
+  while (i < end && b[i] === 0x20) i++;
+  let n = 0;
+  for (; i < end; i++) {
+    const d = b[i] - 0x30;
+    if (d < 0 || d > 7) break;
+    n = n * 8 + d;
+  }
+  return n;
 }
+
+const ZERO_BLOCK = Buffer.alloc(BLOCK);
+const USTAR = Buffer.from('ustar', 'latin1');
 
 function paxRecords(data: Buffer): Map<string, string> {
   const out = new Map<string, string>();
@@ -38,15 +50,19 @@ function paxRecords(data: Buffer): Map<string, string> {
   return out;
 }
 
-/** Regular files of `tar` by entry name (no leading `./`), each with its data's offset and size. */
-export function tarFileSpans(tar: Buffer): Map<string, TarFileSpan> {
-  const out = new Map<string, TarFileSpan>();
+/** One entry of a tar: its bytes run from `start` (its extension headers included) to `end` (after padding). */
+export type TarEntrySpan = { start: number; end: number; type: number; offset: number; size: number };
+
+/** Every entry of `tar` by name (no leading `./`, no trailing `/`), in archive order; a later entry of the same name wins. */
+export function tarEntries(tar: Buffer): Map<string, TarEntrySpan> {
+  const out = new Map<string, TarEntrySpan>();
   let pos = 0;
+  let start = 0;
   let nextName: string | undefined;
   let nextSize: number | undefined;
   while (pos + BLOCK <= tar.length) {
+    if (tar.compare(ZERO_BLOCK, 0, BLOCK, pos, pos + BLOCK) === 0) break;
     const h = tar.subarray(pos, pos + BLOCK);
-    if (h.every((x) => x === 0)) break;
     let size = numeric(h, 124, 12);
     const type = h[156];
     const data = pos + BLOCK;
@@ -60,16 +76,25 @@ export function tarFileSpans(tar: Buffer): Map<string, TarFileSpan> {
         if (recs.has('size')) nextSize = Number(recs.get('size'));
       }
     } else if (type !== 0x67) {
-      const ustar = h.toString('latin1', 257, 262) === 'ustar';
+      const ustar = h.compare(USTAR, 0, 5, 257, 262) === 0;
       const prefix = ustar ? cstr(h, 345, 155) : '';
       let name = nextName ?? (prefix ? `${prefix}/${cstr(h, 0, 100)}` : cstr(h, 0, 100));
       if (nextSize !== undefined) size = nextSize;
       nextName = undefined;
       nextSize = undefined;
       while (name.startsWith('./')) name = name.slice(2);
-      if (type === 0x30 || type === 0) out.set(name, { offset: data, size });
+      while (name.length > 1 && name.endsWith('/')) name = name.slice(0, -1);
+      out.set(name, { start, end: data + size + padding(size), type, offset: data, size });
     }
     pos = data + size + padding(size);
+    if (type !== 0x78 && type !== 0x4c) start = pos;
   }
+  return out;
+}
+
+/** Regular files of `tar` by entry name (no leading `./`), each with its data's offset and size. */
+export function tarFileSpans(tar: Buffer): Map<string, TarFileSpan> {
+  const out = new Map<string, TarFileSpan>();
+  for (const [name, e] of tarEntries(tar)) if (e.type === 0x30 || e.type === 0) out.set(name, { offset: e.offset, size: e.size });
   return out;
 }

@@ -32,7 +32,7 @@ test('what changed since the last build of a step', async () => {
   const s = await store();
   const r = rec('[build 1/1] COPY . /app');
   assert.is(explainMiss(await readNote(s, r), parts(), { noCache: false, key: 'K1' }), 'no earlier build of this step');
-  await rememberStep(s, r, 'K1', parts());
+  await rememberStep(s, r, 'K1', parts(), { readAt: 1, localDirs: [] });
   assert.match(explainMiss(await readNote(s, r), parts(), { noCache: true, key: 'K1' }), /cache disabled/);
   assert.match(explainMiss(await readNote(s, r), parts(), { noCache: false, key: 'K1' }), /cached result is gone/);
   assert.match(explainMiss(await readNote(s, r), parts({ definition: 'other' }), { noCache: false, key: 'K2' }), /the step itself changed/);
@@ -47,7 +47,7 @@ test('a step that reads very many files is not itemised, and never reported as a
   const r = rec('[build 1/1] COPY . /big');
   const many: Record<string, string> = {};
   for (let i = 0; i <= 200000; i++) many[`/f${i}`] = 'h';
-  await rememberStep(s, r, 'K1', parts({ files: many }));
+  await rememberStep(s, r, 'K1', parts({ files: many }), { readAt: 1, localDirs: [] });
   const why = explainMiss(await readNote(s, r), parts({ files: { ...many, '/f7': 'changed' } }), { noCache: false, key: 'K2' });
   assert.match(why, /^files it reads changed \(more than 200000: not itemised\)$/);
   // with another cause, that cause is the answer

@@ -3,7 +3,7 @@
 // that note and names what changed: an input step, a file, or the step itself.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { MEDIA_LAYER_TAR, markInUse, readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
+import { MEDIA_LAYER_TAR, markInUse, readJsonMaybe, writeJsonAtomic, type LayerEntry, type Store } from '@pipekit/cas-store';
 import type { OpRecord } from '@pipekit/wire';
 
 export type KeyParts = {
@@ -15,7 +15,15 @@ export type KeyParts = {
   files: Record<string, string>;
 };
 
-export type Note = KeyParts & { key: string; at: string; /** more files than a note keeps: they were not itemised */ filesOmitted?: boolean };
+export type Note = KeyParts & {
+  key: string;
+  at: string;
+  /** more files than a note keeps: they were not itemised */
+  filesOmitted?: boolean;
+} & Partial<ReadTime>;
+
+/** When a step began to read the local dirs it reads (ms), and which dirs (real paths). */
+export type ReadTime = { readAt: number; localDirs: string[] };
 
 /** per-file records a note keeps (about 50 bytes each) */
 const MAX_FILES = 200000;
@@ -63,9 +71,9 @@ export function explainMiss(prev: Note | undefined, parts: KeyParts, opts: { noC
   return why.join('; ');
 }
 
-export async function rememberStep(store: Store, rec: OpRecord, key: string, parts: KeyParts): Promise<void> {
+export async function rememberStep(store: Store, rec: OpRecord, key: string, parts: KeyParts, read: ReadTime): Promise<void> {
   const omitted = Object.keys(parts.files).length > MAX_FILES;
-  await writeJsonAtomic(notePath(store, rec), { ...parts, files: omitted ? {} : parts.files, filesOmitted: omitted, key, at: new Date().toISOString() } satisfies Note);
+  await writeJsonAtomic(notePath(store, rec), { ...parts, files: omitted ? {} : parts.files, filesOmitted: omitted, key, at: new Date().toISOString(), ...read } satisfies Note);
 }
 
 /** The last result of a step, when only the content it reads changed since (same definition, same input steps). */
@@ -77,6 +85,10 @@ export type PreviousResult = {
   /** its per-path record hashes, and this build's, by path */
   files: Record<string, string>;
   current: Record<string, string>;
+  /** the layer itself */
+  layer: LayerEntry;
+  /** when the last build began reading the same local dirs this one reads: an entry changed before then is as it was then */
+  readAt?: number;
 };
 
 /**
@@ -84,16 +96,18 @@ export type PreviousResult = {
  * read: a copy can then take the unchanged ones from that snapshot. The
  * snapshot is marked in use before it is returned.
  */
-export async function previousResult(store: Store, prev: Note | undefined, parts: KeyParts): Promise<PreviousResult | undefined> {
+export async function previousResult(store: Store, prev: Note | undefined, parts: KeyParts, localDirs: string[]): Promise<PreviousResult | undefined> {
   if (!prev || prev.filesOmitted || prev.definition !== parts.definition) return undefined;
   if (prev.inputs.length !== parts.inputs.length || prev.inputs.some((inp, i) => inp.key !== parts.inputs[i].key)) return undefined;
   const record = await store.cache.get(prev.key);
   const diffID = record?.outputs[0]?.layers.at(-1);
   const layer = diffID ? await store.layers.get(diffID) : undefined;
   if (!layer?.snapshot) return undefined;
+  // the snapshot mark keeps GC off the layer; a layer mark would say this build uses it (see reviseLayer)
   await markInUse(store, 'snapshot', [layer.snapshot]);
-  await markInUse(store, 'layer', [layer.diffID]);
   if (!(await store.snapshots.exists(layer.snapshot))) return undefined;
   const blob = layer.blob.mediaType === MEDIA_LAYER_TAR ? { digest: layer.blob.digest, size: layer.blob.size } : undefined;
-  return { snapshotDir: store.snapshots.dir(layer.snapshot), blob, files: prev.files, current: parts.files };
+  const sameDirs = prev.localDirs !== undefined && prev.localDirs.join('\0') === localDirs.join('\0');
+  const readAt = sameDirs && typeof prev.readAt === 'number' ? prev.readAt : undefined;
+  return { snapshotDir: store.snapshots.dir(layer.snapshot), blob, files: prev.files, current: parts.files, layer, readAt };
 }

@@ -1,6 +1,7 @@
 // The solver: every vertex is solved once (memoised by digest), inputs first and
 // concurrently; a vertex whose content-aware cache key has a record is CACHED,
 // otherwise it runs within the --max-parallelism budget.
+import path from 'node:path';
 import { canonicalDigest, opKind, BuildError, type Graph, type ImageRecord, type OpKind, type OpRecord, type Platform, type ResultRecord } from '@pipekit/wire';
 import type { Store } from '@pipekit/cas-store';
 import type { KeyReads, OpHandler, SolveContext, Vertex } from './context.ts';
@@ -104,6 +105,9 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
       // a local directory is read fresh every build: nothing to cache or explain
       const cacheable = handler.cacheable && !isLocalSource(v);
       const ignore = opts.noCache || rec.meta.ignoreCache || (opts.noCacheFilter ?? []).includes(rec.meta.stage);
+      // an entry of a local dir changed before this can be taken as it is now by the next build (see patch-previous.ts)
+      const readAt = Date.now();
+      const localDirs = v.inputs.flatMap((r) => (r.kind === 'dir' ? [path.resolve(r.dir)] : []));
       let reads: KeyReads = { files: new Map(), mayRecall: cacheable && !ignore, recalled: false };
       let key = await handler.cacheKey(ctx, v, reads);
       if (cacheable && !ignore) {
@@ -134,7 +138,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
         ctx.progress.cached(digest, name, inputs);
         return { key, outputs: claim.hit };
       }
-      if (cacheable && !ignore) v.previous = () => previousResult(ctx.store, note, parts);
+      if (cacheable && !ignore) v.previous = () => previousResult(ctx.store, note, parts, localDirs);
       return await sem.run(async () => {
         ctx.progress.start(digest, name, inputs);
         if (reason) ctx.progress.explain(digest, reason);
@@ -142,7 +146,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
         for (const o of outputs) if (o.kind === 'layers') for (const l of o.layers) ctx.precompress?.offer(l);
         if (cacheable) {
           await storeCached(ctx.store, key, outputs, name);
-          await rememberStep(ctx.store, rec, key, parts);
+          await rememberStep(ctx.store, rec, key, parts, { readAt, localDirs });
         }
         ctx.progress.done(digest);
         return { key, outputs };

@@ -109,6 +109,23 @@ async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx
   if (st.isFile()) copyCapability(src, st, dst);
 }
 
+/** Replace the file or symlink at `dst` with `src` (whose stats are `st`), exactly as a copy writes it. */
+export async function replaceEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx: CopyContext): Promise<void> {
+  if (st.isDirectory()) throw new BuildError(`replaceEntry: ${src} is a directory`);
+  await copyEntry(src, st, dst, a, ctx, path.basename(dst));
+}
+
+/** Give the existing directory `dst` the owner, mode and times a copy of `src` (stats `st`) gives it; `top`: the dest of a contents copy, which keeps its own owner and mode. */
+export function copyDirMeta(st: Stats, dst: string, a: CopyAction, ctx: CopyContext, top: boolean): void {
+  if (!top) {
+    const [uid, gid] = ownerOf(st, ctx);
+    lchownSync(dst, uid, gid);
+    chmodSync(dst, modeOf(st, a));
+  }
+  const t = a.timestamp >= 0 ? new Date(a.timestamp * 1000) : st.mtime;
+  lutimesSync(dst, t, t);
+}
+
 /** A program's file capabilities go with it, as BuildKit's copy keeps xattrs; set last: a chown drops them. */
 function copyCapability(src: string, st: Stats, dst: string): void {
   if ((st.mode & 0o111) === 0) return;

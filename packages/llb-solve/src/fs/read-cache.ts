@@ -17,9 +17,24 @@ export class ReadCache {
   private kept = new Map<string, Kept>();
   private bytes = 0;
   private stats = new Map<string, Stats>();
+  /** some stats were not kept */
+  private capped = false;
 
   keepStat(abs: string, st: Stats): void {
     if (this.stats.size < MAX_STATS) this.stats.set(abs, st);
+    else this.capped = true;
+  }
+
+  /**
+   * The kept stats of `dir` and every entry below it, when the walk kept them
+   * all: undefined when `dir` was not walked or the bound was reached.
+   */
+  statsUnder(dir: string): Map<string, Stats> | undefined {
+    if (this.capped || !this.stats.has(dir)) return undefined;
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+    const out = new Map<string, Stats>();
+    for (const [abs, st] of this.stats) if (abs === dir || abs.startsWith(prefix)) out.set(abs, st);
+    return out;
   }
 
   /** The stats the hash walk saw of `abs`, once. */

@@ -220,7 +220,7 @@ test('a rebuild links the files whose content record is unchanged from the previ
     const now = await records();
     const hashes = (m: Map<string, string>) => Object.fromEntries([...m].map(([k, r]) => [k, recordHash(r)]));
     const previous = async (): Promise<PreviousResult> => ({
-      snapshotDir: prevRoot, blob: { digest: layer.blob.digest, size: layer.blob.size }, files: hashes(before), current: hashes(now),
+      snapshotDir: prevRoot, blob: { digest: layer.blob.digest, size: layer.blob.size }, files: hashes(before), current: hashes(now), layer,
     });
     const v2 = { ...v1, previous } as Vertex;
     const second = await copyWithoutOverlay(ctx, v2, a, base, async () => null);

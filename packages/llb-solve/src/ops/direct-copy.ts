@@ -28,7 +28,7 @@ import { WrittenFiles } from '../fs/written.ts';
 type Plan = { dirs: { rel: string; st: Stats }[]; own: Owner };
 
 /** The existing directories on the way to the destination, or undefined when the overlay must decide. */
-function planDirs(base: LayeredRoot, dest: string): Plan['dirs'] | undefined {
+export function planDirs(base: LayeredRoot, dest: string): Plan['dirs'] | undefined {
   const parts = dest.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) return undefined;
   const dirs: Plan['dirs'] = [];

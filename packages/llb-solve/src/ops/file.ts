@@ -11,6 +11,7 @@ import { dropUnchanged } from '../fs/unchanged.ts';
 import { localContentHash } from './local-hash.ts';
 import { WrittenFiles } from '../fs/written.ts';
 import { copyWithoutOverlay } from './direct-copy.ts';
+import { patchPrevious } from './patch-previous.ts';
 import { PatternMatcher } from '../fs/dockerignore.ts';
 import { layersContentHash } from '../layers-hash.ts';
 import { copyAction, type Owner } from '../fs/copy.ts';
@@ -126,7 +127,10 @@ export const fileHandler: OpHandler = {
     const base = first.input >= 0 ? v.inputs[first.input] : EMPTY;
     const layers = base.kind === 'layers' ? base.layers : [];
     if (f.actions.length === 1 && first.copy && base.kind === 'layers') {
-      const direct = await copyWithoutOverlay(ctx, v, first, base, (root) => owner(root, (first.copy as CopyAction).owner));
+      const resolve = (root: RootFs) => owner(root, (first.copy as CopyAction).owner);
+      const patched = await patchPrevious(ctx, v, first, base, resolve);
+      if (patched) return [{ kind: 'layers', layers: [...layers, patched] }];
+      const direct = await copyWithoutOverlay(ctx, v, first, base, resolve);
       if (direct) {
         await dropUnchanged(ctx.store.snapshots.dir(direct.tmpId), lowerView(ctx.store, base));
         return [{ kind: 'layers', layers: [...layers, await commitSnapshot(ctx.store, direct.tmpId, direct.written.files)] }];

@@ -1,0 +1,142 @@
+// A COPY of a local directory's contents that ran before and runs again
+// because a few of its files changed. Made from scratch, its snapshot is a hard
+// link per unchanged file (20,000 of them for a big context) and its tar packs
+// every entry again. Instead the previous layer is revised (cas-store's
+// reviseLayer): the changed entries are written into its snapshot and the new
+// tar is the old one with those entries' bytes replaced.
+//
+// Which entries can have changed comes from their ctimes, as the context memo
+// decides (changed-since.ts): the last build of this step began reading the
+// same dir at `readAt`, after which it wrote what it read; an entry whose ctime
+// is older than that (less a margin for coarse clocks) is as it was then, and
+// so is its copy in the previous snapshot. The hash walk that made this build's
+// cache key has just lstat'ed every entry, so asking costs nothing more.
+//
+// Only the plain case is taken, where the result is what a full copy would
+// make, byte for byte: the same step definition and inputs (previousResult
+// checks), the contents of one source dir (no wildcard, no filters, no
+// .dockerignore), every changed entry of the same type at the same place, no
+// entry added or removed, and nothing changed that the base also holds.
+import { lstatSync, readdirSync, lutimesSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import { type CopyAction, type FileAction } from '@pipekit/wire';
+import { packEntry, reviseLayer, tarEntries, type LayerEntry, type Revision, type TarEntrySpan } from '@pipekit/cas-store';
+import type { SolveContext, Vertex } from '../context.ts';
+import type { LayersRef } from '../refs.ts';
+import { layeredView } from '../view.ts';
+import type { RootFs } from '../fs/user.ts';
+import { copyDirMeta, replaceEntry, type CopyContext, type Owner } from '../fs/copy.ts';
+import { makeFilter } from '../fs/copy-filter.ts';
+import { hasMeta } from '../fs/glob.ts';
+import { resolveInContext } from '../fs/resolve.ts';
+import { contextReads } from '../fs/read-cache.ts';
+import { MARGIN_MS } from '../fs/context-memo.ts';
+import { planDirs } from './direct-copy.ts';
+
+/** past this share of changed entries a full copy costs about as much */
+const MAX_CHANGED_SHARE = 0.25;
+
+type Change = { src: string; st: Stats; rel: string };
+
+const TAR_TYPE = { file: [0x30, 0], dir: [0x35], symlink: [0x32] };
+
+function kindOf(st: Stats): 'file' | 'dir' | 'symlink' | undefined {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  return undefined;
+}
+
+function sameNames(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sb = [...b].sort();
+  return [...a].sort().every((n, i) => n === sb[i]);
+}
+
+/**
+ * The new layer on top of `base` for the single copy action `a` of `v`, made
+ * from the step's previous layer; undefined when this case is not the plain one
+ * (nothing was changed then, and the caller copies as usual).
+ */
+export async function patchPrevious(
+  ctx: SolveContext, v: Vertex, a: FileAction, base: LayersRef, resolveOwner: (root: RootFs) => Promise<Owner>,
+): Promise<LayerEntry | undefined> {
+  const c = a.copy as CopyAction;
+  const src = a.secondaryInput >= 0 ? v.inputs[a.secondaryInput] : undefined;
+  if (src?.kind !== 'dir' || !c.dirCopyContents || (c.allowWildcard && hasMeta(c.src))) return undefined;
+  if (c.excludePatterns.length || c.includePatterns.length || c.requiredPaths.length) return undefined;
+  const prev = await v.previous?.();
+  if (!prev?.readAt || !prev.blob || Date.now() < prev.readAt) return undefined;
+  const srcAbs = await resolveInContext(src.dir, c.src, c.followSymlink).catch(() => undefined);
+  if (!srcAbs || makeFilter(src.dir, srcAbs, [], [])) return undefined;
+  const stats = contextReads.statsUnder(srcAbs);
+  if (!stats?.get(srcAbs)?.isDirectory()) return undefined;
+  const view = layeredView(ctx.store, base);
+  const destParts = c.dest.split('/').filter((p) => p !== '' && p !== '.');
+  if (destParts.includes('..') || !planDirs(view, c.dest)) return undefined;
+  const destRel = destParts.join('/');
+
+  const since = prev.readAt - MARGIN_MS;
+  const changes: Change[] = [];
+  for (const [abs, st] of stats) {
+    if (st.ctimeMs < since) continue;
+    const rel = abs === srcAbs ? destRel : path.posix.join(destRel, path.relative(srcAbs, abs).split(path.sep).join('/'));
+    changes.push({ src: abs, st, rel });
+  }
+  if (changes.length > stats.size * MAX_CHANGED_SHARE) return undefined;
+
+  // everything that can rule this case out is checked before the snapshot is taken
+  const tar = await ctx.store.blobs.read(prev.blob.digest).catch(() => undefined);
+  if (!tar) return undefined;
+  const entries = tarEntries(tar);
+  for (const ch of changes) {
+    const kind = kindOf(ch.st);
+    const old = lstatSync(path.join(prev.snapshotDir, ch.rel), { throwIfNoEntry: false });
+    if (!kind || !old || kindOf(old) !== kind) return undefined;
+    if (ch.rel === '') return undefined;
+    const e = entries.get(ch.rel);
+    if (!e || !TAR_TYPE[kind].includes(e.type)) return undefined;
+    // a dir's entries: the same names (a copy leaves out nothing a plain dir holds)
+    if (kind === 'dir' && !sameNames(readdirSync(ch.src), readdirSync(path.join(prev.snapshotDir, ch.rel)))) return undefined;
+    // the base's own entry could make a cold build leave this one out of its layer (dropUnchanged)
+    if (ch.rel !== destRel && view.lstat(ch.rel)) return undefined;
+  }
+
+  const copyCtx: CopyContext = { owner: await resolveOwner(view), fromLocal: true };
+  return reviseLayer(ctx.store, prev.layer, async (dir, bytes) => {
+    const files = changes.filter((ch) => !ch.st.isDirectory());
+    const dirs = changes.filter((ch) => ch.st.isDirectory());
+    // replacing a file changes its dir's times: those of dirs that did not change are put back
+    const parents = new Map<string, Stats>();
+    for (const ch of files) {
+      const p = path.join(dir, path.posix.dirname(ch.rel));
+      if (!parents.has(p)) parents.set(p, lstatSync(p));
+    }
+    let delta = 0;
+    for (const ch of files) {
+      const dst = path.join(dir, ch.rel);
+      delta -= lstatSync(dst).size;
+      await replaceEntry(ch.src, ch.st, dst, c, copyCtx);
+    }
+    for (const [p, st] of parents) lutimesSync(p, st.atimeMs / 1000, st.mtimeMs / 1000);
+    for (const ch of dirs) copyDirMeta(ch.st, path.join(dir, ch.rel), c, copyCtx, ch.rel === destRel);
+    const replaced = changes.map((ch) => {
+      const abs = path.join(dir, ch.rel);
+      const st = lstatSync(abs);
+      if (!st.isDirectory()) delta += st.size;
+      return { span: entries.get(ch.rel) as TarEntrySpan, bytes: packEntry(ch.rel, abs, st) };
+    });
+    return { tar: spliced(tar, replaced), bytes: bytes === undefined ? undefined : bytes + delta } satisfies Revision;
+  });
+}
+
+/** `tar` with each given entry's bytes replaced. */
+async function* spliced(tar: Buffer, replaced: { span: TarEntrySpan; bytes: Buffer }[]): AsyncGenerator<Uint8Array> {
+  let pos = 0;
+  for (const r of [...replaced].sort((x, y) => x.span.start - y.span.start)) {
+    if (r.span.start > pos) yield tar.subarray(pos, r.span.start);
+    yield r.bytes;
+    pos = r.span.end;
+  }
+  yield tar.subarray(pos);
+}

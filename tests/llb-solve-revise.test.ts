@@ -1,0 +1,126 @@
+// A COPY that runs again because a few files of its source changed revises its
+// previous layer instead of copying everything again (ops/patch-previous.ts).
+// One behaviour, many changes: after each, the layer and the tree a RUN sees are
+// exactly those of a cold build of the same context in an empty store, and the
+// cases the revision does not cover still build right by copying.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { sh, tempDir } from './helpers/cli.ts';
+import { busyboxContext, executedSteps, stepLogs } from './helpers/busybox-context.ts';
+
+const DOCKERFILE = [
+  'FROM bb',
+  'COPY --chown=7:8 src/ /app/',
+  // the tree as the next step sees it: name, mode, owner, size, mtime, type
+  'RUN cd /app && find . | sort | while read -r p; do stat -c "%n %a %u %g %s %Y %F" "$p"; done',
+].join('\n');
+
+type Built = { copyLayer: string; tree: string; ran: string[] };
+
+async function build(ctx: string, store: string): Promise<Built> {
+  const r = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress rawjson`, { cwd: ctx });
+  assert.is(r.code, 0, r.stderr.toString());
+  const img = JSON.parse(r.stdout.toString().trim().split('\n').pop() as string) as { layers: { diffID: string }[] };
+  return { copyLayer: img.layers[2].diffID, tree: stepLogs(r.stderr.toString()), ran: executedSteps(r.stderr.toString()) };
+}
+
+/** Layers of `store` that gave their snapshot to a revision. */
+async function revisedLayers(store: string): Promise<number> {
+  const dir = path.join(store, 'layers', 'by-diffid');
+  let n = 0;
+  for (const f of await fs.readdir(dir)) if ((JSON.parse(await fs.readFile(path.join(dir, f), 'utf8')) as { snapshot: string | null }).snapshot === null) n++;
+  return n;
+}
+
+const later = (s: number) => new Date(Date.now() + s * 1000);
+
+const changes: { name: string; revised: boolean; change: (src: string) => Promise<void> }[] = [
+  { name: 'a file written in place, another size', revised: true, change: (src) => fs.writeFile(path.join(src, 'a.txt'), 'a, longer now\n') },
+  { name: 'a mode', revised: true, change: (src) => fs.chmod(path.join(src, 'sub', 'c.txt'), 0o600) },
+  {
+    name: 'one file touched, one changed', revised: true,
+    change: async (src) => {
+      await fs.utimes(path.join(src, 'fill', 'f1.txt'), later(7), later(7));
+      await fs.writeFile(path.join(src, 'b.txt'), 'B\n');
+    },
+  },
+  {
+    name: 'a symlink pointed elsewhere', revised: true,
+    change: async (src) => {
+      await fs.rm(path.join(src, 'link'));
+      await fs.symlink('b.txt', path.join(src, 'link'));
+    },
+  },
+  {
+    name: "an editor's save (new file renamed over)", revised: true,
+    change: async (src) => {
+      await fs.writeFile(path.join(src, 'sub', '.c.swp'), 'c saved\n');
+      await fs.rename(path.join(src, 'sub', '.c.swp'), path.join(src, 'sub', 'c.txt'));
+    },
+  },
+  { name: 'a dir mode and time', revised: true, change: async (src) => {
+    await fs.chmod(path.join(src, 'sub'), 0o700);
+    await fs.utimes(path.join(src, 'sub'), later(9), later(9));
+  } },
+  { name: 'a file added', revised: false, change: (src) => fs.writeFile(path.join(src, 'sub', 'new.txt'), 'new\n') },
+  { name: 'a file removed', revised: false, change: (src) => fs.rm(path.join(src, 'b.txt')) },
+  {
+    name: 'a file made a dir', revised: false,
+    change: async (src) => {
+      await fs.rm(path.join(src, 'a.txt'));
+      await fs.mkdir(path.join(src, 'a.txt'));
+    },
+  },
+];
+
+test('a COPY rebuilt after changes to its source gives what a cold build gives, revised in place when only entries changed', async () => {
+  const files: Record<string, string> = { 'src/a.txt': 'a\n', 'src/b.txt': 'b\n', 'src/sub/c.txt': 'c\n' };
+  // enough unchanged entries that a few changes are a small share
+  for (let i = 0; i < 40; i++) files[`src/fill/f${i}.txt`] = `${i}\n`;
+  const ctx = await busyboxContext(DOCKERFILE, files);
+  await fs.symlink('a.txt', path.join(ctx, 'src', 'link'));
+  await fs.chmod(path.join(ctx, 'src', 'sub'), 0o750);
+  // entries changed less than a second before a build are taken as changed by the next
+  await new Promise((r) => setTimeout(r, 1100));
+  const store = await tempDir('store');
+  let prev = await build(ctx, store);
+  for (const c of changes) {
+    const before = await revisedLayers(store);
+    await c.change(path.join(ctx, 'src'));
+    const now = await build(ctx, store);
+    assert.equal(now.ran, ['[stage-1 1/2] COPY --chown=7:8 src/ /app/', '[stage-1 2/2] RUN cd /app && find . | sort | while read -r p; do stat -c "%n %a %u %g %s %Y %F" "$p"; done'], c.name);
+    assert.is.not(now.copyLayer, prev.copyLayer, c.name);
+    assert.is(await revisedLayers(store) > before, c.revised, `${c.name}: revised`);
+    const cold = await build(ctx, await tempDir('store'));
+    assert.is(now.copyLayer, cold.copyLayer, `${c.name}: layer`);
+    assert.is(now.tree, cold.tree, `${c.name}: tree`);
+    prev = now;
+    // the next change must not count this one's entries as changed again
+    await new Promise((r) => setTimeout(r, 1100));
+  }
+});
+
+test('a layer that gave its snapshot away is made again when a build needs it', async () => {
+  const ctx = await busyboxContext(DOCKERFILE, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`src/f${i}.txt`, `${i}\n`])));
+  await new Promise((r) => setTimeout(r, 1100));
+  const store = await tempDir('store');
+  const file = path.join(ctx, 'src', 'f3.txt');
+  const { mtime } = await fs.stat(file);
+  const first = await build(ctx, store);
+  await fs.writeFile(file, 'changed\n');
+  const second = await build(ctx, store);
+  assert.is(await revisedLayers(store), 1);
+  // back to the first content and time: the first layer again, with its snapshot
+  await fs.writeFile(file, '3\n');
+  await fs.utimes(file, mtime, mtime);
+  const third = await build(ctx, store);
+  assert.is.not(second.copyLayer, first.copyLayer);
+  assert.is(third.copyLayer, first.copyLayer);
+  // the RUN's record names that layer: a hit again once it has its snapshot back
+  assert.equal(third.ran, ['[stage-1 1/2] COPY --chown=7:8 src/ /app/']);
+  assert.equal((await build(ctx, store)).ran, []);
+});
+
+test.run();
