@@ -123,4 +123,22 @@ test('a layer that gave its snapshot away is made again when a build needs it', 
   assert.equal((await build(ctx, store)).ran, []);
 });
 
+test("a big context: the checksum from the last walk's records and the revised layer agree with a cold build", async () => {
+  // past 1,000 entries a walk's records are kept, and the next build reads only what changed
+  const ctx = await busyboxContext(DOCKERFILE, Object.fromEntries(Array.from({ length: 1100 }, (_, i) => [`src/d${i % 10}/f${i}.txt`, `${i}\n`])));
+  await new Promise((r) => setTimeout(r, 1100));
+  const store = await tempDir('store');
+  const first = await build(ctx, store);
+  await fs.writeFile(path.join(ctx, 'src', 'd3', 'f13.txt'), 'changed\n');
+  await fs.chmod(path.join(ctx, 'src', 'd4', 'f14.txt'), 0o600);
+  const second = await build(ctx, store);
+  assert.is(await revisedLayers(store), 1);
+  assert.is.not(second.copyLayer, first.copyLayer);
+  const cold = await build(ctx, await tempDir('store'));
+  assert.is(second.copyLayer, cold.copyLayer);
+  assert.is(second.tree, cold.tree);
+  const records = (await fs.readdir(path.join(store, 'contexts'))).filter((f) => f.includes('.rec-'));
+  assert.is(records.length, 1, 'the walk kept its records');
+});
+
 test.run();

@@ -39,12 +39,15 @@ export function onLocalFilesystems(dir: string, mountinfo: string): boolean {
   return LOCAL.has(holderType);
 }
 
+/** What changed in a dir since a time: the latest ctime (ms; -Infinity when nothing did) and each changed entry's ctime by dir-relative path ('' is the dir). */
+export type Changes = { latest: number; entries: Map<string, number> };
+
 /**
- * The latest ctime (ms) of an entry of `dir` (itself included) changed after
- * `sinceMs`: -Infinity when nothing was, undefined when this cannot be known
- * here (not local filesystems, no GNU find, an unreadable directory).
+ * The entries of `dir` (a real path; itself included) changed after
+ * `sinceMs`, with their ctimes: undefined when this cannot be known here (not
+ * local filesystems, no GNU find, an unreadable directory).
  */
-export async function latestChangeSince(dir: string, sinceMs: number, prune: Prune = { paths: [], names: [] }): Promise<number | undefined> {
+export async function changesSince(dir: string, sinceMs: number, prune: Prune = { paths: [], names: [] }): Promise<Changes | undefined> {
   let real: string;
   try {
     real = realpathSync(dir);
@@ -56,20 +59,38 @@ export async function latestChangeSince(dir: string, sinceMs: number, prune: Pru
   const literal = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
   const tests = [...prune.paths.map((p) => ['-path', literal(`${real}/${p}`)]), ...prune.names.map((n) => ['-name', literal(n)])];
   const pruned = tests.length ? ['(', ...tests.flatMap((t, i) => (i ? ['-o', ...t] : t)), ')', '-prune', '-o'] : [];
-  let latest = -Infinity;
-  let partial = '';
-  const take = (line: string) => {
-    const ms = Number(line) * 1000;
-    latest = Number.isNaN(ms) || Number.isNaN(latest) ? NaN : Math.max(latest, ms);
+  const out: Changes = { latest: -Infinity, entries: new Map() };
+  let bad = false;
+  let partial = Buffer.alloc(0);
+  // "<ctime> <path>\0": a name may hold any byte but NUL
+  const take = (rec: Buffer) => {
+    const sp = rec.indexOf(0x20);
+    const ms = Number(rec.toString('latin1', 0, sp)) * 1000;
+    if (sp < 0 || Number.isNaN(ms)) bad = true;
+    else {
+      out.latest = Math.max(out.latest, ms);
+      out.entries.set(rec.toString('utf8', sp + 1), ms);
+    }
   };
-  const r = await runCommand('find', [real, ...pruned, '-newerct', `@${(sinceMs / 1000).toFixed(3)}`, '-printf', '%C@\\n'], {
+  const r = await runCommand('find', [real, ...pruned, '-newerct', `@${(sinceMs / 1000).toFixed(3)}`, '-printf', '%C@ %P\\0'], {
     onStdout: (d) => {
-      const lines = (partial + Buffer.from(d).toString('latin1')).split('\n');
-      partial = lines.pop() ?? '';
-      for (const l of lines) take(l);
+      let buf = partial.length ? Buffer.concat([partial, Buffer.from(d)]) : Buffer.from(d);
+      for (let nul = buf.indexOf(0); nul >= 0; nul = buf.indexOf(0)) {
+        take(buf.subarray(0, nul));
+        buf = buf.subarray(nul + 1);
+      }
+      partial = buf;
     },
   });
-  if (r.code !== 0) return undefined;
-  if (partial) take(partial);
-  return Number.isNaN(latest) ? undefined : latest;
+  if (r.code !== 0 || bad || partial.length) return undefined;
+  return out;
+}
+
+/**
+ * The latest ctime (ms) of an entry of `dir` (itself included) changed after
+ * `sinceMs`: -Infinity when nothing was, undefined when this cannot be known
+ * here (not local filesystems, no GNU find, an unreadable directory).
+ */
+export async function latestChangeSince(dir: string, sinceMs: number, prune: Prune = { paths: [], names: [] }): Promise<number | undefined> {
+  return (await changesSince(dir, sinceMs, prune))?.latest;
 }

@@ -9,6 +9,8 @@ import { contentHash, recordHash } from './contenthash.ts';
 import { PatternMatcher } from './dockerignore.ts';
 import { ContextMemo, MARGIN_MS } from './context-memo.ts';
 import { setFileCapability, Store } from '@pipekit/cas-store';
+import { registerDirExcludes } from './copy-filter.ts';
+import { contextReads } from './read-cache.ts';
 
 const made: string[] = [];
 async function tree(): Promise<string> {
@@ -279,6 +281,83 @@ test('a memo: each hash is remembered; a remembered one stands in while nothing 
   const sum = await contentHash(root, '/src', { memo: again, useMemo: true, allowWildcard: true, followSymlink: true, onMemo: () => (used = true) });
   assert.is(used, false);
   assert.is.not(sum, walked.get('/src'));
+});
+
+// A big source's checksum comes from the records of its last walk plus what
+// changed since: after each kind of change, exactly what a full walk gives.
+const BIG = 1100;
+async function bigContext(): Promise<string> {
+  const root = await fs.mkdtemp(path.join(tmpdir(), 'contenthash-big-'));
+  made.push(root);
+  for (let d = 0; d < 11; d++) {
+    await fs.mkdir(path.join(root, 'src', `d${d}`), { recursive: true });
+    for (let f = 0; f < BIG / 11; f++) await fs.writeFile(path.join(root, 'src', `d${d}`, `f${f}.txt`), `${d}/${f}\n`);
+  }
+  await fs.symlink('d0/f0.txt', path.join(root, 'src', 'link'));
+  await fs.writeFile(path.join(root, 'src', 'd1', 'debug.log'), 'log\n');
+  await fs.mkdir(path.join(root, 'src', 'cache'));
+  await fs.writeFile(path.join(root, 'src', 'cache', 'x'), 'x\n');
+  return root;
+}
+
+const RECORD_CHANGES: [string, boolean, (src: string) => Promise<unknown>][] = [
+  ['nothing', true, async () => {}],
+  ['a file written in place', true, (s) => fs.writeFile(path.join(s, 'd3', 'f7.txt'), 'changed\n')],
+  ['a mode', true, (s) => fs.chmod(path.join(s, 'd3', 'f8.txt'), 0o600)],
+  ['a file renamed over another', true, async (s) => {
+    await fs.writeFile(path.join(s, 'd4', '.tmp'), 'saved\n');
+    await fs.rename(path.join(s, 'd4', '.tmp'), path.join(s, 'd4', 'f1.txt'));
+  }],
+  ['a symlink retargeted', true, async (s) => {
+    await fs.rm(path.join(s, 'link'));
+    await fs.symlink('d0/f1.txt', path.join(s, 'link'));
+  }],
+  ['a dir mode', true, (s) => fs.chmod(path.join(s, 'd5'), 0o700)],
+  ['an ignored file', true, (s) => fs.writeFile(path.join(s, 'd1', 'debug.log'), 'more\n')],
+  ['a file in an ignored dir', true, (s) => fs.writeFile(path.join(s, 'cache', 'x'), 'y\n')],
+  ['a file added', false, (s) => fs.writeFile(path.join(s, 'd6', 'new.txt'), 'new\n')],
+  ['a file removed', false, (s) => fs.rm(path.join(s, 'd6', 'f2.txt'))],
+  ['a file made a dir', false, async (s) => {
+    await fs.rm(path.join(s, 'd7', 'f0.txt'));
+    await fs.mkdir(path.join(s, 'd7', 'f0.txt'));
+  }],
+];
+
+test('a big source: checksum and records from the last walk plus what changed equal a full walk', async () => {
+  const storeDir = await fs.mkdtemp(path.join(tmpdir(), 'contenthash-store-'));
+  made.push(storeDir);
+  const store = await Store.open(storeDir);
+  const roots = await Promise.all(RECORD_CHANGES.map(bigContext));
+  // contexts older than the memo's margin, as real ones usually are
+  await new Promise((r) => setTimeout(r, MARGIN_MS + 300));
+  for (const [i, [what, fromRecords, change]] of RECORD_CHANGES.entries()) {
+    const root = roots[i];
+    registerDirExcludes(root, ['**/*.log', 'src/cache']);
+    const opts = { context: true, ignoreOwner: true };
+    const first = await ContextMemo.load(store, root, 0);
+    await contentHash(root, 'src', { ...opts, memo: first });
+    await first.save();
+    await change(path.join(root, 'src'));
+    let indexOpened = false;
+    const seen = new Map<string, string>();
+    const next = await ContextMemo.load(store, root, 0);
+    const sum = await contentHash(root, 'src', { ...opts, memo: next, collect: seen, index: async () => {
+      indexOpened = true;
+      return (await import('./digest-index.ts')).DigestIndex.open(store, root);
+    } });
+    const walked = new Map<string, string>();
+    assert.is(sum, await contentHash(root, 'src', { ...opts, collect: walked }), what);
+    assert.equal([...seen], [...walked], `${what}: records`);
+    assert.is(!indexOpened, fromRecords, `${what}: from records`);
+    // what changed is noted for a copy that revises its last layer (patch-previous.ts)
+    const noted = contextReads.changedUnder(path.join(root, 'src'), Date.now() - 500)?.changed;
+    if (what === 'a file written in place') assert.equal([...(noted?.keys() ?? [])], [path.join(root, 'src', 'd3', 'f7.txt')]);
+    // and the next build starts from these records
+    await next.save();
+    const third = await ContextMemo.load(store, root, 0);
+    assert.is(await contentHash(root, 'src', { ...opts, memo: third }), sum, `${what}: again`);
+    registerDirExcludes(root, []);
+  }
 });
 
 test.run();

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { lstatMaybe, NotFoundError } from '@pipekit/wire';
 import { fileCapability } from '@pipekit/cas-store';
 import type { DigestIndex } from './digest-index.ts';
-import { ContextMemo } from './context-memo.ts';
+import { ContextMemo, MARGIN_MS, type Records } from './context-memo.ts';
+import type { Prune } from './changed-since.ts';
 import { contextReads } from './read-cache.ts';
 import type { PatternMatcher } from './dockerignore.ts';
 import { CONTEXT_ROOT_MODE, ignoredIn } from './copy-filter.ts';
@@ -48,7 +49,13 @@ async function largeFileDigest(abs: string): Promise<string> {
   return h.digest('hex');
 }
 
-type Walk = { h: Hash; opts: WalkOptions; root: string; readAt: number; visited: number; /** the source path being hashed */ base: string };
+type Walk = {
+  h: Hash; opts: WalkOptions; root: string; readAt: number; visited: number;
+  /** the source path being hashed */
+  base: string;
+  /** filled with each record by its path below the source, when kept for the next build */
+  entries?: [string, string][];
+};
 
 /**
  * Hash the records of a tree into w.h, in order. Filesystem calls are
@@ -68,20 +75,89 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
     return;
   }
   if (opts.index) contextReads.keepStat(abs, st);
-  const owner = opts.ignoreOwner ? '0:0' : `${st.uid}:${st.gid}`;
-  const mode = (opts.context && st.isDirectory() && path.resolve(abs) === path.resolve(w.root) ? CONTEXT_ROOT_MODE : st.mode & 0o7777).toString(8);
-  let record: string;
-  if (st.isSymbolicLink()) record = `L ${rel} ${mode} ${owner} ${readlinkSync(abs)}\0`;
-  else if (st.isFile()) record = `F ${rel} ${mode} ${owner} ${st.size} ${await fileContent(abs, st, w)}\0`;
-  else if (st.isDirectory()) record = `D ${rel} ${mode} ${owner}\0`;
-  else record = `O ${rel} ${mode} ${owner} ${st.rdev}\0`;
+  const record = await recordOf(abs, rel, st, w);
   w.h.update(record);
   // shown as the image path it is read from: /src/a, not ./src/a or //src/a
   opts.collect?.set(path.posix.normalize(`/${rel}`), record);
+  w.entries?.push([sub, record]);
   if (++w.visited % 512 === 0) await new Promise((r) => setImmediate(r));
   if (!st.isDirectory()) return;
   const names = readdirSync(abs).sort().filter((n) => !opts.skip?.(`${rel}/${n}`));
   for (const n of names) await hashTree(path.join(abs, n), `${rel}/${n}`, w);
+}
+
+/** The record of one entry: what its part of the checksum says about it. */
+async function recordOf(abs: string, rel: string, st: Stats, w: Walk): Promise<string> {
+  const { opts } = w;
+  const owner = opts.ignoreOwner ? '0:0' : `${st.uid}:${st.gid}`;
+  const mode = (opts.context && st.isDirectory() && path.resolve(abs) === path.resolve(w.root) ? CONTEXT_ROOT_MODE : st.mode & 0o7777).toString(8);
+  if (st.isSymbolicLink()) return `L ${rel} ${mode} ${owner} ${readlinkSync(abs)}\0`;
+  if (st.isFile()) return `F ${rel} ${mode} ${owner} ${st.size} ${await fileContent(abs, st, w)}\0`;
+  if (st.isDirectory()) return `D ${rel} ${mode} ${owner}\0`;
+  return `O ${rel} ${mode} ${owner} ${st.rdev}\0`;
+}
+
+const typeOf = (st: Stats) => (st.isSymbolicLink() ? 'L' : st.isFile() ? 'F' : st.isDirectory() ? 'D' : 'O');
+
+/** walks shorter than this are not kept as records: walking them again costs little */
+const KEEP_RECORDS_FROM = 1000;
+
+/**
+ * The checksum of source `p` (at `abs`, reached directly) from the records of
+ * its last walk, re-reading only the entries changed since (find, see
+ * context-memo.ts). Undefined when that cannot be trusted: no records, an entry
+ * added, removed or of another type (its dir changed too, and lists otherwise),
+ * or find cannot tell. Fills `collect` as a walk would.
+ */
+async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: Prune | undefined): Promise<{ sum: string; at: number; records: Records } | undefined> {
+  const memo = w.opts.memo as ContextMemo;
+  const takenAt = memo.takenAt(key);
+  const saved = takenAt === undefined ? undefined : await memo.recordsOf(key);
+  if (!saved || saved.top !== abs || takenAt === undefined) return undefined;
+  const since = takenAt - MARGIN_MS;
+  const changed = await memo.changedSince(since, prune);
+  if (!changed) return undefined;
+  const topRel = path.relative(w.root, abs);
+  const entries = saved.entries.slice();
+  let at: Map<string, number> | undefined;
+  let children: Map<string, string[]> | undefined;
+  const stats = new Map<string, Stats>();
+  for (const rel of changed.entries.keys()) {
+    const sub = topRel === '' ? rel : rel === topRel ? '' : rel.startsWith(`${topRel}/`) ? rel.slice(topRel.length + 1) : undefined;
+    if (sub === undefined) continue;
+    at ??= new Map(entries.map(([s], i) => [s, i]));
+    const i = at.get(sub);
+    // not read by this checksum (ignored): an entry added shows as a change of its dir
+    if (i === undefined) continue;
+    const eAbs = sub ? path.join(abs, sub) : abs;
+    const st = lstatMaybe(eAbs);
+    if (!st || typeOf(st) !== entries[i][1][0]) return undefined;
+    if (st.isDirectory()) {
+      if (!children) {
+        children = new Map();
+        for (const [s] of entries) {
+          if (s === '') continue;
+          const slash = s.lastIndexOf('/');
+          const parent = slash < 0 ? '' : s.slice(0, slash);
+          const list = children.get(parent);
+          if (list) list.push(s.slice(slash + 1));
+          else children.set(parent, [s.slice(slash + 1)]);
+        }
+      }
+      const names = readdirSync(eAbs).filter((n) => !w.opts.skip?.(`${sub ? `${p}/${sub}` : p}/${n}`)).sort();
+      const had = [...(children.get(sub) ?? [])].sort();
+      if (names.length !== had.length || names.some((n, k) => n !== had[k])) return undefined;
+    }
+    stats.set(eAbs, st);
+    entries[i] = [sub, await recordOf(eAbs, sub ? `${p}/${sub}` : p, st, w)];
+  }
+  for (const [sub, record] of entries) {
+    w.h.update(record);
+    w.opts.collect?.set(path.posix.normalize(`/${sub ? `${p}/${sub}` : p}`), record);
+  }
+  contextReads.noteChanges(abs, { since, total: entries.length, stats });
+  const sum = `sha256:${w.h.digest('hex')}`;
+  return { sum, at: Math.min(changed.startedAt, w.readAt), records: { v: 1, sum, top: abs, entries } };
 }
 
 /** A program's file capabilities are part of what a copy takes (see copy.ts), so of its record too. */
@@ -129,8 +205,8 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
     }
   }
   const h = crypto.createHash('sha256');
-  const index = typeof opts.index === 'function' ? await opts.index() : opts.index;
-  let walkOpts: WalkOptions = { ...opts, index };
+  // the digest index (a few MB for a big context) is read only when a walk needs it
+  let walkOpts: WalkOptions = { ...opts, index: typeof opts.index === 'function' ? undefined : opts.index };
   // only what a .dockerignore lets through enters the key (a dir may still hold re-included files)
   if (ignore) walkOpts = { ...walkOpts, skip: (rel) => ignore.matches(rel) && !ignore.hasExclusions };
   const isIgnored = (p: string) => ignore !== undefined && p.replace(/^\/+/, '') !== '' && ignore.matches(p);
@@ -143,12 +219,32 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
   }
   // a path reached through a symlink may lie in an ignored dir, whose changes the memo does not see
   let direct = true;
+  const single = memo && paths.length === 1 && !opts.exclude;
+  let entries: [string, string][] | undefined;
+  let top = '';
   for (const p of paths) {
     const abs = opts.context ? await resolveInContext(root, p, opts.followSymlink ?? true) : await resolveInRoot(root, p, opts.followSymlink ?? true);
     if (path.resolve(abs) !== path.resolve(path.join(root, p))) direct = false;
-    await hashTree(abs, p, { h, opts: walkOpts, root, readAt: startedAt, visited: 0, base: p });
+    const w: Walk = { h, opts: walkOpts, root, readAt: startedAt, visited: 0, base: p };
+    if (single && direct) {
+      const known = await fromRecords(abs, p, memoKey, { ...w, opts: { ...walkOpts, index: undefined } }, ignore?.wholeDirs());
+      if (known) {
+        memo.remember(memoKey, known.sum, known.at, Date.now() - startedAt);
+        if (known.records.sum !== (await memo.recordsOf(memoKey))?.sum) memo.keepRecords(memoKey, known.records);
+        return known.sum;
+      }
+      entries = [];
+      top = abs;
+    }
+    if (!walkOpts.index && typeof opts.index === 'function') walkOpts = { ...walkOpts, index: await opts.index() };
+    await hashTree(abs, p, { ...w, opts: walkOpts, entries });
   }
   const sum = `sha256:${h.digest('hex')}`;
-  if (memo && direct) memo.remember(memoKey, sum, startedAt, Date.now() - startedAt);
+  if (memo && direct) {
+    memo.remember(memoKey, sum, startedAt, Date.now() - startedAt);
+    if (entries && entries.length >= KEEP_RECORDS_FROM) {
+      memo.keepRecords(memoKey, { v: 1, sum, top, entries });
+    }
+  }
   return sum;
 }

@@ -5,13 +5,20 @@
 // index is not even loaded. Any change anywhere in the context (outside
 // .dockerignored dirs) makes every older checksum of it unusable.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
-import { latestChangeSince, type Prune } from './changed-since.ts';
+import { changesSince, type Changes, type Prune } from './changed-since.ts';
 import { contextFile } from './digest-index.ts';
 
 type Entry = [sum: string, at: number, walkMs: number];
+
+/**
+ * The records a big walk hashed, in order, each by its path below the walked
+ * source ('' for the source itself): the next build re-reads only entries
+ * changed since and hashes the list again (see contenthash.ts).
+ */
+export type Records = { v: 1; sum: string; top: string; entries: [sub: string, record: string][] };
 type Saved = { v: 1; dir: string; findMs?: number; sums: Record<string, Entry> };
 
 /**
@@ -32,7 +39,8 @@ export class ContextMemo {
   private readonly file: string;
   private readonly dir: string;
   private readonly sums: Map<string, Entry>;
-  private latest?: Promise<number | undefined>;
+  private changes?: Promise<{ since: number; startedAt: number; found?: Changes }>;
+  private records = new Map<string, Records>();
   /** how long find took over this context last time */
   private findMs: number;
   private dirty = false;
@@ -81,19 +89,56 @@ export class ContextMemo {
     const e = this.sums.get(key);
     // a clock that went back could hide changes made since
     if (!e || Date.now() < e[1]) return undefined;
-    if (!this.latest && e[2] < this.findMs) return undefined;
-    // one walk per build answers every key: changes since the oldest checksum, with their times
-    this.latest ??= this.findLatest(Math.min(...[...this.sums.values()].map((s) => s[1])) - MARGIN_MS, prune);
-    const latest = await this.latest;
+    if (!this.changes && e[2] < this.findMs) return undefined;
+    const latest = (await this.findChanges(prune)).found?.latest;
     return latest !== undefined && latest < e[1] - MARGIN_MS ? e[0] : undefined;
   }
 
-  private async findLatest(since: number, prune?: Prune): Promise<number | undefined> {
-    const started = Date.now();
-    const latest = await latestChangeSince(this.dir, since, prune);
-    this.findMs = Math.max(1, Date.now() - started);
+  /** When the checksum under `key` was taken (ms), if one is remembered. */
+  takenAt(key: string): number | undefined {
+    return this.sums.get(key)?.[1];
+  }
+
+  /**
+   * Entries of the context (by context-relative path) changed since `ms`, and
+   * when the find that says so began: undefined when find cannot tell, or ran
+   * from a later time.
+   */
+  async changedSince(ms: number, prune?: Prune): Promise<{ entries: Map<string, number>; startedAt: number } | undefined> {
+    const c = await this.findChanges(prune);
+    if (!c.found || c.since > ms) return undefined;
+    const entries = new Map([...c.found.entries].filter(([, t]) => t >= ms));
+    return { entries, startedAt: c.startedAt };
+  }
+
+  // one find per build answers every key: changes since the oldest checksum, with their times
+  private findChanges(prune?: Prune): Promise<{ since: number; startedAt: number; found?: Changes }> {
+    this.changes ??= (async () => {
+      const since = Math.min(...[...this.sums.values()].map((s) => s[1])) - MARGIN_MS;
+      const startedAt = Date.now();
+      const found = await changesSince(this.dir, since, prune);
+      this.findMs = Math.max(1, Date.now() - startedAt);
+      this.dirty = true;
+      return { since, startedAt, found };
+    })();
+    return this.changes;
+  }
+
+  /** The records of the walk that took the checksum under `key`, if kept. */
+  async recordsOf(key: string): Promise<Records | undefined> {
+    const sum = this.sums.get(key)?.[0];
+    const r = this.records.get(key) ?? (await readJsonMaybe<Records>(this.recordsFile(key)));
+    return r?.v === 1 && r.sum === sum ? r : undefined;
+  }
+
+  /** Keep the records behind the checksum remembered under `key` (written with the memo). */
+  keepRecords(key: string, r: Records): void {
+    this.records.set(key, r);
     this.dirty = true;
-    return latest;
+  }
+
+  private recordsFile(key: string): string {
+    return this.file.replace(/\.sums\.json$/, `.rec-${key}.json`);
   }
 
   /** Remember `sum`, taken by a walk that began at `at` (ms) and took `walkMs`. */
@@ -105,6 +150,8 @@ export class ContextMemo {
     if (this.sums.size > KEEP) {
       const oldest = [...this.sums].sort((a, b) => a[1][1] - b[1][1])[0][0];
       this.sums.delete(oldest);
+      this.records.delete(oldest);
+      rmSync(this.recordsFile(oldest), { force: true });
     }
   }
 
@@ -118,6 +165,8 @@ export class ContextMemo {
     if (!this.dirty) return;
     await fs.mkdir(path.dirname(this.file), { recursive: true });
     await writeJsonAtomic(this.file, { v: 1, dir: this.dir, findMs: this.findMs, sums: Object.fromEntries(this.sums) } satisfies Saved).catch(() => {});
+    for (const [key, r] of this.records) if (this.sums.get(key)?.[0] === r.sum) await writeJsonAtomic(this.recordsFile(key), r).catch(() => {});
+    this.records.clear();
     this.dirty = false;
   }
 }

@@ -13,6 +13,9 @@ type Kept = { size: number; mtimeMs: number; ctimeMs: number; ino: number; data:
 const MAX_BYTES = 64 * 1024 * 1024;
 const MAX_STATS = 200_000;
 
+/** What a checksum from records re-read: every entry below a dir changed since `since` (ms), out of `total`. */
+export type NotedChanges = { since: number; total: number; stats: Map<string, Stats> };
+
 export class ReadCache {
   private kept = new Map<string, Kept>();
   private bytes = 0;
@@ -23,6 +26,26 @@ export class ReadCache {
   keepStat(abs: string, st: Stats): void {
     if (this.stats.size < MAX_STATS) this.stats.set(abs, st);
     else this.capped = true;
+  }
+
+  /** Changes noted by a checksum taken from records (no walk), by the dir it covers. */
+  private noted = new Map<string, NotedChanges>();
+
+  noteChanges(dir: string, changes: NotedChanges): void {
+    this.noted.set(dir, changes);
+  }
+
+  /**
+   * The entries at or below `dir` whose ctime is `since` or later, with their
+   * stats, and how many entries there are in all: from the hash walk's stats,
+   * or from the changes a checksum from records noted when they go back as far.
+   */
+  changedUnder(dir: string, since: number): { changed: Map<string, Stats>; total: number } | undefined {
+    const pick = (m: Map<string, Stats>) => new Map([...m].filter(([, st]) => st.ctimeMs >= since));
+    const all = this.statsUnder(dir);
+    if (all) return { changed: pick(all), total: all.size };
+    const n = this.noted.get(dir);
+    return n && n.since <= since ? { changed: pick(n.stats), total: n.total } : undefined;
   }
 
   /**

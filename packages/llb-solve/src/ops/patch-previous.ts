@@ -69,21 +69,20 @@ export async function patchPrevious(
   if (!prev?.readAt || !prev.blob || Date.now() < prev.readAt) return undefined;
   const srcAbs = await resolveInContext(src.dir, c.src, c.followSymlink).catch(() => undefined);
   if (!srcAbs || makeFilter(src.dir, srcAbs, [], [])) return undefined;
-  const stats = contextReads.statsUnder(srcAbs);
-  if (!stats?.get(srcAbs)?.isDirectory()) return undefined;
+  const since = prev.readAt - MARGIN_MS;
+  const found = contextReads.changedUnder(srcAbs, since);
+  if (!found || !lstatSync(srcAbs).isDirectory()) return undefined;
   const view = layeredView(ctx.store, base);
   const destParts = c.dest.split('/').filter((p) => p !== '' && p !== '.');
   if (destParts.includes('..') || !planDirs(view, c.dest)) return undefined;
   const destRel = destParts.join('/');
 
-  const since = prev.readAt - MARGIN_MS;
   const changes: Change[] = [];
-  for (const [abs, st] of stats) {
-    if (st.ctimeMs < since) continue;
+  for (const [abs, st] of found.changed) {
     const rel = abs === srcAbs ? destRel : path.posix.join(destRel, path.relative(srcAbs, abs).split(path.sep).join('/'));
     changes.push({ src: abs, st, rel });
   }
-  if (changes.length > stats.size * MAX_CHANGED_SHARE) return undefined;
+  if (changes.length > found.total * MAX_CHANGED_SHARE) return undefined;
 
   // everything that can rule this case out is checked before the snapshot is taken
   const tar = await ctx.store.blobs.read(prev.blob.digest).catch(() => undefined);
