@@ -129,6 +129,8 @@ test("a big context: the checksum from the last walk's records and the revised l
   await new Promise((r) => setTimeout(r, 1100));
   const store = await tempDir('store');
   const first = await build(ctx, store);
+  // a cached build in between moves the memo's time past the step's last run: the revision asks find itself
+  assert.equal((await build(ctx, store)).ran, []);
   await fs.writeFile(path.join(ctx, 'src', 'd3', 'f13.txt'), 'changed\n');
   await fs.chmod(path.join(ctx, 'src', 'd4', 'f14.txt'), 0o600);
   const second = await build(ctx, store);

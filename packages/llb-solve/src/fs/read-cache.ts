@@ -41,7 +41,9 @@ export class ReadCache {
    * or from the changes a checksum from records noted when they go back as far.
    */
   changedUnder(dir: string, since: number): { changed: Map<string, Stats>; total: number } | undefined {
-    const pick = (m: Map<string, Stats>) => new Map([...m].filter(([, st]) => st.ctimeMs >= since));
+    // from the start of that second: some runtimes (Deno) give ctimes in whole seconds
+    const from = Math.floor(since / 1000) * 1000;
+    const pick = (m: Map<string, Stats>) => new Map([...m].filter(([, st]) => st.ctimeMs >= from));
     const all = this.statsUnder(dir);
     if (all) return { changed: pick(all), total: all.size };
     const n = this.noted.get(dir);

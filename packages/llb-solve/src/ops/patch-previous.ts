@@ -9,8 +9,9 @@
 // decides (changed-since.ts): the last build of this step began reading the
 // same dir at `readAt`, after which it wrote what it read; an entry whose ctime
 // is older than that (less a margin for coarse clocks) is as it was then, and
-// so is its copy in the previous snapshot. The hash walk that made this build's
-// cache key has just lstat'ed every entry, so asking costs nothing more.
+// so is its copy in the previous snapshot. The checksum that made this build's
+// cache key knows them (its walk lstat'ed every entry, or it came from records
+// and asked find what changed); else find is asked here.
 //
 // Only the plain case is taken, where the result is what a full copy would
 // make, byte for byte: the same step definition and inputs (previousResult
@@ -31,6 +32,7 @@ import { hasMeta } from '../fs/glob.ts';
 import { resolveInContext } from '../fs/resolve.ts';
 import { contextReads } from '../fs/read-cache.ts';
 import { MARGIN_MS } from '../fs/context-memo.ts';
+import { changesSince } from '../fs/changed-since.ts';
 import { planDirs } from './direct-copy.ts';
 
 /** past this share of changed entries a full copy costs about as much */
@@ -70,24 +72,25 @@ export async function patchPrevious(
   const srcAbs = await resolveInContext(src.dir, c.src, c.followSymlink).catch(() => undefined);
   if (!srcAbs || makeFilter(src.dir, srcAbs, [], [])) return undefined;
   const since = prev.readAt - MARGIN_MS;
-  const found = contextReads.changedUnder(srcAbs, since);
-  if (!found || !lstatSync(srcAbs).isDirectory()) return undefined;
+  if (!lstatSync(srcAbs).isDirectory()) return undefined;
+  const found = contextReads.changedUnder(srcAbs, since)?.changed ?? (await findChanged(srcAbs, since));
+  if (!found) return undefined;
   const view = layeredView(ctx.store, base);
   const destParts = c.dest.split('/').filter((p) => p !== '' && p !== '.');
   if (destParts.includes('..') || !planDirs(view, c.dest)) return undefined;
   const destRel = destParts.join('/');
 
   const changes: Change[] = [];
-  for (const [abs, st] of found.changed) {
+  for (const [abs, st] of found) {
     const rel = abs === srcAbs ? destRel : path.posix.join(destRel, path.relative(srcAbs, abs).split(path.sep).join('/'));
     changes.push({ src: abs, st, rel });
   }
-  if (changes.length > found.total * MAX_CHANGED_SHARE) return undefined;
 
   // everything that can rule this case out is checked before the snapshot is taken
   const tar = await ctx.store.blobs.read(prev.blob.digest).catch(() => undefined);
   if (!tar) return undefined;
   const entries = tarEntries(tar);
+  if (changes.length > entries.size * MAX_CHANGED_SHARE) return undefined;
   for (const ch of changes) {
     const kind = kindOf(ch.st);
     const old = lstatSync(path.join(prev.snapshotDir, ch.rel), { throwIfNoEntry: false });
@@ -127,6 +130,25 @@ export async function patchPrevious(
     });
     return { tar: spliced(tar, replaced), bytes: bytes === undefined ? undefined : bytes + delta } satisfies Revision;
   });
+}
+
+/**
+ * Entries at or below `dir` changed since `since`, asked of find when this
+ * build's checksum did not see them (it came from a memo taken later than the
+ * step's last build began reading).
+ */
+async function findChanged(dir: string, since: number): Promise<Map<string, Stats> | undefined> {
+  const found = await changesSince(dir, since);
+  if (!found) return undefined;
+  const out = new Map<string, Stats>();
+  for (const rel of found.entries.keys()) {
+    const abs = rel ? path.join(dir, rel) : dir;
+    const st = lstatSync(abs, { throwIfNoEntry: false });
+    // gone since find saw it: something is being removed; copy as usual
+    if (!st) return undefined;
+    out.set(abs, st);
+  }
+  return out;
 }
 
 /** `tar` with each given entry's bytes replaced. */
