@@ -49,8 +49,17 @@ const changes: { name: string; revised: boolean; change: (src: string) => Promis
   {
     name: 'a symlink pointed elsewhere', revised: true,
     change: async (src) => {
-      await fs.rm(path.join(src, 'link'));
-      await fs.symlink('b.txt', path.join(src, 'link'));
+      await fs.rm(path.join(src, 'sub', 'link'));
+      await fs.symlink('../b.txt', path.join(src, 'sub', 'link'));
+    },
+  },
+  {
+    // the files of a moved dir keep their ctimes: all below a changed dir is copied again
+    name: 'two dirs swapped', revised: true,
+    change: async (src) => {
+      await fs.rename(path.join(src, 'sub', 'x'), path.join(src, 'sub', 'tmp'));
+      await fs.rename(path.join(src, 'sub', 'y'), path.join(src, 'sub', 'x'));
+      await fs.rename(path.join(src, 'sub', 'tmp'), path.join(src, 'sub', 'y'));
     },
   },
   {
@@ -73,14 +82,19 @@ const changes: { name: string; revised: boolean; change: (src: string) => Promis
       await fs.mkdir(path.join(src, 'a.txt'));
     },
   },
+  // (last: a change of the source dir counts for the build after too, as every change does)
+  { name: 'an entry of the source dir itself replaced', revised: false, change: async (src) => {
+    await fs.writeFile(path.join(src, '.r.swp'), 'r saved\n');
+    await fs.rename(path.join(src, '.r.swp'), path.join(src, 'r.txt'));
+  } },
 ];
 
 test('a COPY rebuilt after changes to its source gives what a cold build gives, revised in place when only entries changed', async () => {
-  const files: Record<string, string> = { 'src/a.txt': 'a\n', 'src/b.txt': 'b\n', 'src/sub/c.txt': 'c\n' };
+  const files: Record<string, string> = { 'src/a.txt': 'a\n', 'src/b.txt': 'b\n', 'src/r.txt': 'r\n', 'src/sub/c.txt': 'c\n', 'src/sub/x/f.txt': 'x\n', 'src/sub/y/f.txt': 'y\n' };
   // enough unchanged entries that a few changes are a small share
   for (let i = 0; i < 40; i++) files[`src/fill/f${i}.txt`] = `${i}\n`;
   const ctx = await busyboxContext(DOCKERFILE, files);
-  await fs.symlink('a.txt', path.join(ctx, 'src', 'link'));
+  await fs.symlink('c.txt', path.join(ctx, 'src', 'sub', 'link'));
   await fs.chmod(path.join(ctx, 'src', 'sub'), 0o750);
   // entries changed less than a second before a build are taken as changed by the next
   await new Promise((r) => setTimeout(r, 1100));

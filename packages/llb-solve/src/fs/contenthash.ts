@@ -53,8 +53,8 @@ type Walk = {
   h: Hash; opts: WalkOptions; root: string; readAt: number; visited: number;
   /** the source path being hashed */
   base: string;
-  /** filled with each record by its path below the source, when kept for the next build */
-  entries?: [string, string][];
+  /** filled with each record by its path below the source (and a dir's inode), when kept for the next build */
+  entries?: Records['entries'];
 };
 
 /**
@@ -79,7 +79,7 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
   w.h.update(record);
   // shown as the image path it is read from: /src/a, not ./src/a or //src/a
   opts.collect?.set(path.posix.normalize(`/${rel}`), record);
-  w.entries?.push([sub, record]);
+  w.entries?.push(st.isDirectory() ? [sub, record, st.ino] : [sub, record]);
   if (++w.visited % 512 === 0) await new Promise((r) => setImmediate(r));
   if (!st.isDirectory()) return;
   const names = readdirSync(abs).sort().filter((n) => !opts.skip?.(`${rel}/${n}`));
@@ -133,6 +133,8 @@ async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: 
     const st = lstatMaybe(eAbs);
     if (!st || typeOf(st) !== entries[i][1][0]) return undefined;
     if (st.isDirectory()) {
+      // a dir moved here from elsewhere brings entries whose ctimes did not change
+      if (st.ino !== entries[i][2]) return undefined;
       if (!children) {
         children = new Map();
         for (const [s] of entries) {
@@ -149,7 +151,7 @@ async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: 
       if (names.length !== had.length || names.some((n, k) => n !== had[k])) return undefined;
     }
     stats.set(eAbs, st);
-    entries[i] = [sub, await recordOf(eAbs, sub ? `${p}/${sub}` : p, st, w)];
+    entries[i] = [sub, await recordOf(eAbs, sub ? `${p}/${sub}` : p, st, w), ...(st.isDirectory() ? [st.ino] : [])] as Records['entries'][number];
   }
   for (const [sub, record] of entries) {
     w.h.update(record);
@@ -157,7 +159,7 @@ async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: 
   }
   contextReads.noteChanges(abs, { since, total: entries.length, stats });
   const sum = `sha256:${w.h.digest('hex')}`;
-  return { sum, at: Math.min(changed.startedAt, w.readAt), records: { v: 1, sum, top: abs, entries } };
+  return { sum, at: Math.min(changed.startedAt, w.readAt), records: { v: 2, sum, top: abs, entries } };
 }
 
 /** A program's file capabilities are part of what a copy takes (see copy.ts), so of its record too. */
@@ -220,7 +222,7 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
   // a path reached through a symlink may lie in an ignored dir, whose changes the memo does not see
   let direct = true;
   const single = memo && paths.length === 1 && !opts.exclude;
-  let entries: [string, string][] | undefined;
+  let entries: Records['entries'] | undefined;
   let top = '';
   for (const p of paths) {
     const abs = opts.context ? await resolveInContext(root, p, opts.followSymlink ?? true) : await resolveInRoot(root, p, opts.followSymlink ?? true);
@@ -243,7 +245,7 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
   if (memo && direct) {
     memo.remember(memoKey, sum, startedAt, Date.now() - startedAt);
     if (entries && entries.length >= KEEP_RECORDS_FROM) {
-      memo.keepRecords(memoKey, { v: 1, sum, top, entries });
+      memo.keepRecords(memoKey, { v: 2, sum, top, entries });
     }
   }
   return sum;

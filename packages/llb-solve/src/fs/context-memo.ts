@@ -15,10 +15,11 @@ type Entry = [sum: string, at: number, walkMs: number];
 
 /**
  * The records a big walk hashed, in order, each by its path below the walked
- * source ('' for the source itself): the next build re-reads only entries
- * changed since and hashes the list again (see contenthash.ts).
+ * source ('' for the source itself), a dir's with its inode: the next build
+ * re-reads only entries changed since and hashes the list again (see
+ * contenthash.ts).
  */
-export type Records = { v: 1; sum: string; top: string; entries: [sub: string, record: string][] };
+export type Records = { v: 2; sum: string; top: string; entries: ([sub: string, record: string] | [sub: string, record: string, ino: number])[] };
 type Saved = { v: 1; dir: string; findMs?: number; sums: Record<string, Entry> };
 
 /**
@@ -128,7 +129,7 @@ export class ContextMemo {
   async recordsOf(key: string): Promise<Records | undefined> {
     const sum = this.sums.get(key)?.[0];
     const r = this.records.get(key) ?? (await readJsonMaybe<Records>(this.recordsFile(key)));
-    return r?.v === 1 && r.sum === sum ? r : undefined;
+    return r?.v === 2 && r.sum === sum ? r : undefined;
   }
 
   /** Keep the records behind the checksum remembered under `key` (written with the memo). */

@@ -41,9 +41,9 @@ export class ReadCache {
    * or from the changes a checksum from records noted when they go back as far.
    */
   changedUnder(dir: string, since: number): { changed: Map<string, Stats>; total: number } | undefined {
-    // from the start of that second: some runtimes (Deno) give ctimes in whole seconds
-    const from = Math.floor(since / 1000) * 1000;
-    const pick = (m: Map<string, Stats>) => new Map([...m].filter(([, st]) => st.ctimeMs >= from));
+    // some runtimes (Deno) give ctimes in whole seconds: such a one may be up to a second later
+    const changed = (ms: number) => ms >= since || (ms % 1000 === 0 && ms + 1000 > since);
+    const pick = (m: Map<string, Stats>) => new Map([...m].filter(([, st]) => changed(st.ctimeMs)));
     const all = this.statsUnder(dir);
     if (all) return { changed: pick(all), total: all.size };
     const n = this.noted.get(dir);

@@ -37,6 +37,8 @@ import { planDirs } from './direct-copy.ts';
 
 /** past this share of changed entries a full copy costs about as much */
 const MAX_CHANGED_SHARE = 0.25;
+/** entries re-copied at most, whatever the share */
+const MAX_CHANGED = 50_000;
 
 type Change = { src: string; st: Stats; rel: string };
 
@@ -80,9 +82,16 @@ export async function patchPrevious(
   if (destParts.includes('..') || !planDirs(view, c.dest)) return undefined;
   const destRel = destParts.join('/');
 
+  // a changed dir may have been moved here, bringing entries whose ctimes did
+  // not change: everything below it counts as changed (the source dir's own
+  // change would be all of it, so then it is copied as usual)
+  if (found.has(srcAbs)) return undefined;
+  const changed = new Map(found);
+  for (const [abs, st] of found) if (st.isDirectory() && !below(abs, changed, MAX_CHANGED)) return undefined;
+  if (changed.size > MAX_CHANGED) return undefined;
   const changes: Change[] = [];
-  for (const [abs, st] of found) {
-    const rel = abs === srcAbs ? destRel : path.posix.join(destRel, path.relative(srcAbs, abs).split(path.sep).join('/'));
+  for (const [abs, st] of changed) {
+    const rel = path.posix.join(destRel, path.relative(srcAbs, abs).split(path.sep).join('/'));
     changes.push({ src: abs, st, rel });
   }
 
@@ -130,6 +139,18 @@ export async function patchPrevious(
     });
     return { tar: spliced(tar, replaced), bytes: bytes === undefined ? undefined : bytes + delta } satisfies Revision;
   });
+}
+
+/** Add everything below `dir` to `into` with its stats; false past `max` entries. */
+function below(dir: string, into: Map<string, Stats>, max: number): boolean {
+  for (const name of readdirSync(dir)) {
+    const abs = path.join(dir, name);
+    const st = lstatSync(abs);
+    into.set(abs, st);
+    if (into.size > max) return false;
+    if (st.isDirectory() && !below(abs, into, max)) return false;
+  }
+  return true;
 }
 
 /**
