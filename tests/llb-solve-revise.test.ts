@@ -35,6 +35,9 @@ async function revisedLayers(store: string): Promise<number> {
 }
 
 const later = (s: number) => new Date(Date.now() + s * 1000);
+// a context changed in the second before a build is read again by the next
+// (Deno's lstat gives ctimes in whole seconds: then in the two seconds before)
+const SETTLE_MS = 2100;
 
 const changes: { name: string; revised: boolean; change: (src: string) => Promise<void> }[] = [
   { name: 'a file written in place, another size', revised: true, change: (src) => fs.writeFile(path.join(src, 'a.txt'), 'a, longer now\n') },
@@ -96,8 +99,7 @@ test('a COPY rebuilt after changes to its source gives what a cold build gives, 
   const ctx = await busyboxContext(DOCKERFILE, files);
   await fs.symlink('c.txt', path.join(ctx, 'src', 'sub', 'link'));
   await fs.chmod(path.join(ctx, 'src', 'sub'), 0o750);
-  // entries changed less than a second before a build are taken as changed by the next
-  await new Promise((r) => setTimeout(r, 1100));
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const store = await tempDir('store');
   let prev = await build(ctx, store);
   for (const c of changes) {
@@ -118,7 +120,7 @@ test('a COPY rebuilt after changes to its source gives what a cold build gives, 
 
 test('a layer that gave its snapshot away is made again when a build needs it', async () => {
   const ctx = await busyboxContext(DOCKERFILE, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`src/f${i}.txt`, `${i}\n`])));
-  await new Promise((r) => setTimeout(r, 1100));
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const store = await tempDir('store');
   const file = path.join(ctx, 'src', 'f3.txt');
   const { mtime } = await fs.stat(file);
@@ -140,7 +142,7 @@ test('a layer that gave its snapshot away is made again when a build needs it', 
 test("a big context: the checksum from the last walk's records and the revised layer agree with a cold build", async () => {
   // past 1,000 entries a walk's records are kept, and the next build reads only what changed
   const ctx = await busyboxContext(DOCKERFILE, Object.fromEntries(Array.from({ length: 1100 }, (_, i) => [`src/d${i % 10}/f${i}.txt`, `${i}\n`])));
-  await new Promise((r) => setTimeout(r, 1100));
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const store = await tempDir('store');
   const first = await build(ctx, store);
   // a cached build in between moves the memo's time past the step's last run: the revision asks find itself
@@ -155,6 +157,38 @@ test("a big context: the checksum from the last walk's records and the revised l
   assert.is(second.tree, cold.tree);
   const records = (await fs.readdir(path.join(store, 'contexts'))).filter((f) => f.includes('.rec-'));
   assert.is(records.length, 1, 'the walk kept its records');
+});
+
+test('with a .dockerignore: what it leaves out changes nothing, and the rest is revised as without one', async () => {
+  const files: Record<string, string> = { '.dockerignore': '**/*.log\nsrc/cache\n', 'src/a.txt': 'a\n', 'src/sub/c.txt': 'c\n', 'src/x.log': 'x\n', 'src/cache/y': 'y\n' };
+  for (let i = 0; i < 30; i++) files[`src/fill/f${i}.txt`] = `${i}\n`;
+  const ctx = await busyboxContext(DOCKERFILE, files);
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const store = await tempDir('store');
+  let prev = await build(ctx, store);
+  const steps: [string, (src: string) => Promise<void>][] = [
+    ['a file and an ignored one changed', async (src) => {
+      await fs.writeFile(path.join(src, 'a.txt'), 'A\n');
+      await fs.writeFile(path.join(src, 'x.log'), 'X\n');
+      await fs.writeFile(path.join(src, 'cache', 'y'), 'Y\n');
+    }],
+    ['an ignored file added beside a changed one', async (src) => {
+      await fs.writeFile(path.join(src, 'sub', 'new.log'), 'new\n');
+      await fs.writeFile(path.join(src, 'sub', 'c.txt'), 'C\n');
+    }],
+  ];
+  for (const [what, change] of steps) {
+    const before = await revisedLayers(store);
+    await change(path.join(ctx, 'src'));
+    const now = await build(ctx, store);
+    assert.is(await revisedLayers(store), before + 1, `${what}: revised`);
+    const cold = await build(ctx, await tempDir('store'));
+    assert.is(now.tree, cold.tree, `${what}: tree`);
+    assert.is(now.copyLayer, cold.copyLayer, `${what}: layer`);
+    assert.is.not(now.copyLayer, prev.copyLayer, what);
+    prev = now;
+    await new Promise((r) => setTimeout(r, 1100));
+  }
 });
 
 test.run();

@@ -177,6 +177,16 @@ test('copy keeps source mtimes, or sets the timestamp', async () => {
   }
 });
 
+test('with --exclude (or a .dockerignore) a dir still gets its source times, though its entries are copied after it', async () => {
+  const r = await roots();
+  const D = new Date('2022-01-02T03:04:05.000Z');
+  for (const d of ['dir', 'dir/sub']) await fs.utimes(path.join(r.src, d), D, D);
+  await copyAction(r.dst, r.src, act({ src: '/dir', dest: '/ex/', createDestPath: true, excludePatterns: ['*.log'] }), CTX);
+  for (const p of ['ex/dir', 'ex/dir/sub']) assert.is((await fs.lstat(path.join(r.dst, p))).mtimeMs, D.getTime(), p);
+  await copyAction(r.dst, r.src, act({ src: '/dir', dest: '/ts2/', createDestPath: true, excludePatterns: ['*.log'], timestamp: 1_000_000 }), CTX);
+  assert.is((await fs.lstat(path.join(r.dst, 'ts2/dir/sub'))).mtimeMs, 1_000_000_000);
+});
+
 test('owner override applies to everything copied, and to created parents', async () => {
   const r = await roots();
   const ctx: CopyContext = { owner: { uid: 33, gid: 44 }, fromLocal: false };

@@ -269,13 +269,17 @@ export async function copyAction(destRoot: string, srcRoot: string, a: CopyActio
     if (filter) {
       // --exclude, --parents patterns or .dockerignore: copy the kept entries one by one
       await checkRequired(srcAbs, a.requiredPaths);
+      // a dir's entries are copied after it, which changes its times: they are set again once all are in
+      const dirTimes: [string, Date][] = [];
       for (const rel of await selectEntries(srcAbs, filter)) {
         const from = rel ? path.join(srcAbs, rel) : srcAbs;
         const fst = rel === '' ? st : statOf(from, ctx);
         const to = rel ? path.join(target, rel) : target;
         // each kept entry is copied alone: only the top one is the dest that keeps its own metadata
         await copyEntry(from, fst, to, a, { ...ctx, keepTop: ctx.keepTop && rel === '', exclude: () => true }, '');
+        if (fst.isDirectory() && !(rel === '' && keepTop)) dirTimes.push([to, stamp ?? fst.mtime]);
       }
+      for (const [dir, t] of dirTimes) lutimesSync(dir, t, t);
       topTimes();
       continue;
     }

@@ -15,9 +15,9 @@
 //
 // Only the plain case is taken, where the result is what a full copy would
 // make, byte for byte: the same step definition and inputs (previousResult
-// checks), the contents of one source dir (no wildcard, no filters, no
-// .dockerignore), every changed entry of the same type at the same place, no
-// entry added or removed, and nothing changed that the base also holds.
+// checks), the contents of one source dir (no wildcard, no --exclude, no
+// .dockerignore re-includes), every changed entry of the same type at the same
+// place, no entry added or removed, and nothing changed that the base also holds.
 import { lstatSync, readdirSync, lutimesSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { type CopyAction, type FileAction } from '@pipekit/wire';
@@ -27,7 +27,7 @@ import type { LayersRef } from '../refs.ts';
 import { layeredView } from '../view.ts';
 import type { RootFs } from '../fs/user.ts';
 import { copyDirMeta, replaceEntry, type CopyContext, type Owner } from '../fs/copy.ts';
-import { makeFilter } from '../fs/copy-filter.ts';
+import { ignoredIn } from '../fs/copy-filter.ts';
 import { hasMeta } from '../fs/glob.ts';
 import { resolveInContext } from '../fs/resolve.ts';
 import { contextReads } from '../fs/read-cache.ts';
@@ -72,11 +72,15 @@ export async function patchPrevious(
   const prev = await v.previous?.();
   if (!prev?.readAt || !prev.blob || Date.now() < prev.readAt) return undefined;
   const srcAbs = await resolveInContext(src.dir, c.src, c.followSymlink).catch(() => undefined);
-  if (!srcAbs || makeFilter(src.dir, srcAbs, [], [])) return undefined;
+  // a .dockerignore leaves out what it matches with everything below it; re-includes (`!`) are not taken here
+  const ignore = ignoredIn(src.dir);
+  if (!srcAbs || ignore?.hasExclusions) return undefined;
+  const kept = (abs: string) => !ignore || !ignore.matches(path.relative(src.dir, abs).split(path.sep).join('/'));
   const since = prev.readAt - MARGIN_MS;
   if (!lstatSync(srcAbs).isDirectory()) return undefined;
-  const found = contextReads.changedUnder(srcAbs, since)?.changed ?? (await findChanged(srcAbs, since));
+  const found = contextReads.changedUnder(srcAbs, since)?.changed ?? (await findChanged(srcAbs, since, kept));
   if (!found) return undefined;
+  for (const abs of [...found.keys()]) if (!kept(abs)) found.delete(abs);
   const view = layeredView(ctx.store, base);
   const destParts = c.dest.split('/').filter((p) => p !== '' && p !== '.');
   if (destParts.includes('..') || !planDirs(view, c.dest)) return undefined;
@@ -87,7 +91,7 @@ export async function patchPrevious(
   // change would be all of it, so then it is copied as usual)
   if (found.has(srcAbs)) return undefined;
   const changed = new Map(found);
-  for (const [abs, st] of found) if (st.isDirectory() && !below(abs, changed, MAX_CHANGED)) return undefined;
+  for (const [abs, st] of found) if (st.isDirectory() && !below(abs, changed, MAX_CHANGED, kept)) return undefined;
   if (changed.size > MAX_CHANGED) return undefined;
   const changes: Change[] = [];
   for (const [abs, st] of changed) {
@@ -108,7 +112,7 @@ export async function patchPrevious(
     const e = entries.get(ch.rel);
     if (!e || !TAR_TYPE[kind].includes(e.type)) return undefined;
     // a dir's entries: the same names (a copy leaves out nothing a plain dir holds)
-    if (kind === 'dir' && !sameNames(readdirSync(ch.src), readdirSync(path.join(prev.snapshotDir, ch.rel)))) return undefined;
+    if (kind === 'dir' && !sameNames(readdirSync(ch.src).filter((n) => kept(path.join(ch.src, n))), readdirSync(path.join(prev.snapshotDir, ch.rel)))) return undefined;
     // the base's own entry could make a cold build leave this one out of its layer (dropUnchanged)
     if (ch.rel !== destRel && view.lstat(ch.rel)) return undefined;
   }
@@ -141,14 +145,15 @@ export async function patchPrevious(
   });
 }
 
-/** Add everything below `dir` to `into` with its stats; false past `max` entries. */
-function below(dir: string, into: Map<string, Stats>, max: number): boolean {
+/** Add everything below `dir` a copy takes to `into` with its stats; false past `max` entries. */
+function below(dir: string, into: Map<string, Stats>, max: number, kept: (abs: string) => boolean): boolean {
   for (const name of readdirSync(dir)) {
     const abs = path.join(dir, name);
+    if (!kept(abs)) continue;
     const st = lstatSync(abs);
     into.set(abs, st);
     if (into.size > max) return false;
-    if (st.isDirectory() && !below(abs, into, max)) return false;
+    if (st.isDirectory() && !below(abs, into, max, kept)) return false;
   }
   return true;
 }
@@ -158,12 +163,13 @@ function below(dir: string, into: Map<string, Stats>, max: number): boolean {
  * build's checksum did not see them (it came from a memo taken later than the
  * step's last build began reading).
  */
-async function findChanged(dir: string, since: number): Promise<Map<string, Stats> | undefined> {
+async function findChanged(dir: string, since: number, kept: (abs: string) => boolean): Promise<Map<string, Stats> | undefined> {
   const found = await changesSince(dir, since);
   if (!found) return undefined;
   const out = new Map<string, Stats>();
   for (const rel of found.entries.keys()) {
     const abs = rel ? path.join(dir, rel) : dir;
+    if (!kept(abs)) continue;
     const st = lstatSync(abs, { throwIfNoEntry: false });
     // gone since find saw it: something is being removed; copy as usual
     if (!st) return undefined;
