@@ -37,6 +37,8 @@ import { planDirs } from './direct-copy.ts';
 
 /** past this share of changed entries a full copy costs about as much */
 const MAX_CHANGED_SHARE = 0.25;
+/** a changed file bigger than this is copied as usual */
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
 /** entries re-copied at most, whatever the share */
 const MAX_CHANGED = 50_000;
 
@@ -77,7 +79,7 @@ export async function patchPrevious(
   if (!srcAbs || ignore?.hasExclusions) return undefined;
   const kept = (abs: string) => !ignore || !ignore.matches(path.relative(src.dir, abs).split(path.sep).join('/'));
   const since = prev.readAt - MARGIN_MS;
-  if (!lstatSync(srcAbs).isDirectory()) return undefined;
+  if (!lstatSync(srcAbs, { throwIfNoEntry: false })?.isDirectory()) return undefined;
   const found = contextReads.changedUnder(srcAbs, since)?.changed ?? (await findChanged(srcAbs, since, kept));
   if (!found) return undefined;
   for (const abs of [...found.keys()]) if (!kept(abs)) found.delete(abs);
@@ -106,6 +108,8 @@ export async function patchPrevious(
   if (changes.length > entries.size * MAX_CHANGED_SHARE) return undefined;
   for (const ch of changes) {
     const kind = kindOf(ch.st);
+    // a changed file's entry is made in memory: a big one is streamed by the usual copy
+    if (ch.st.size > MAX_FILE_BYTES) return undefined;
     const old = lstatSync(path.join(prev.snapshotDir, ch.rel), { throwIfNoEntry: false });
     if (!kind || !old || kindOf(old) !== kind) return undefined;
     if (ch.rel === '') return undefined;
