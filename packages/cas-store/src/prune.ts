@@ -80,6 +80,7 @@ export async function removeRecord(store: Store, r: UsageRecord, keysOf: (diffID
     await fs.rm(t.dir, { recursive: true, force: true });
   } else if (t.kind === 'path') {
     await fs.rm(t.path, { recursive: true, force: true });
+    for (const p of t.also ?? []) await fs.rm(p, { recursive: true, force: true });
   } else {
     await store.blobs.delete(t.digest);
   }

@@ -18,7 +18,7 @@ export type UsageTarget =
   | { kind: 'layer'; diffID: string; snapshot: string | null; blobs: string[]; files: string[] }
   | { kind: 'cachemount'; dir: string }
   | { kind: 'snapshot'; dir: string }
-  | { kind: 'path'; path: string }
+  | { kind: 'path'; path: string; /** removed with it */ also?: string[] }
   | { kind: 'blob'; digest: string };
 export type UsageRecord = {
   id: string;
@@ -146,17 +146,26 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
   }
 
   // llb-solve's remembered context digests (one record per build context, as
-  // BuildKit lists its local sources) and its layer-path checksums
+  // BuildKit lists its local sources, with the checksums and walk records kept
+  // beside them: <hash>.json, <hash>.sums.json, <hash>.rec-<key>.json) and its layer-path checksums
   const contexts = path.join(store.dir, 'contexts');
-  for (const name of await fs.readdir(contexts).catch(() => [] as string[])) {
-    if (!/^[0-9a-f]{32}\.json$/.test(name)) continue;
-    const file = path.join(contexts, name);
-    const st = await fs.stat(file).catch(() => undefined);
-    if (!st) continue;
-    const at = Math.max(st.mtimeMs, st.ctimeMs);
+  const byContext = new Map<string, string[]>();
+  for (const name of (await fs.readdir(contexts).catch(() => [] as string[])).sort()) {
+    const m = /^([0-9a-f]{32})(\.json|\.sums\.json|\.rec-[0-9a-f]{32}\.json)$/.exec(name);
+    if (m) byContext.set(m[1], [...(byContext.get(m[1]) ?? []), path.join(contexts, name)]);
+  }
+  for (const [hash, files] of byContext) {
+    let size = 0;
+    let at = 0;
+    for (const f of files) {
+      const st = await fs.stat(f).catch(() => undefined);
+      size += st?.size ?? 0;
+      at = Math.max(at, st?.mtimeMs ?? 0, st?.ctimeMs ?? 0);
+    }
+    const [main, ...also] = files;
     out.push({
-      id: name.slice(0, 25), type: 'source.local', description: `local source for context ${await contextDirOf(file)}`, size: st.size, createdAt: at,
-      lastUsedAt: at, usageCount: 0, inUse: fresh(at), mutable: true, shared: false, parents: [], depth: 0, target: { kind: 'path', path: file },
+      id: hash.slice(0, 25), type: 'source.local', description: `local source for context ${await contextDirOf(main)}`, size, createdAt: at,
+      lastUsedAt: at, usageCount: 0, inUse: fresh(at), mutable: true, shared: false, parents: [], depth: 0, target: { kind: 'path', path: main, also },
     });
   }
   const memos = path.join(store.dir, 'contenthash');
