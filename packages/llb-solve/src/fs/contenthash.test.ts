@@ -357,7 +357,7 @@ test('a big source: checksum and records from the last walk plus what changed eq
     assert.equal([...seen], [...walked], `${what}: records`);
     assert.is(!indexOpened, fromRecords, `${what}: from records`);
     // what changed is noted for a copy that revises its last layer (patch-previous.ts)
-    const noted = contextReads.changedUnder(path.join(root, 'src'), changedAt)?.changed;
+    const noted = contextReads.changedUnder(path.join(root, 'src'), changedAt);
     if (what === 'a file written in place') assert.equal([...(noted?.keys() ?? [])], [path.join(root, 'src', 'd3', 'f7.txt')]);
     // and the next build starts from these records
     await next.save();

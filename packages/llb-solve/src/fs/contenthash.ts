@@ -157,7 +157,7 @@ async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: 
     w.h.update(record);
     w.opts.collect?.set(path.posix.normalize(`/${sub ? `${p}/${sub}` : p}`), record);
   }
-  contextReads.noteChanges(abs, { since, total: entries.length, stats });
+  contextReads.noteChanges(abs, { since, stats });
   const sum = `sha256:${w.h.digest('hex')}`;
   return { sum, at: Math.min(changed.startedAt, w.readAt), records: { v: 2, sum, top: abs, entries } };
 }

@@ -13,8 +13,8 @@ type Kept = { size: number; mtimeMs: number; ctimeMs: number; ino: number; data:
 const MAX_BYTES = 64 * 1024 * 1024;
 const MAX_STATS = 200_000;
 
-/** What a checksum from records re-read: every entry below a dir changed since `since` (ms), out of `total`. */
-export type NotedChanges = { since: number; total: number; stats: Map<string, Stats> };
+/** What a checksum from records re-read: every entry below a dir changed since `since` (ms). */
+export type NotedChanges = { since: number; stats: Map<string, Stats> };
 
 export class ReadCache {
   private kept = new Map<string, Kept>();
@@ -37,17 +37,17 @@ export class ReadCache {
 
   /**
    * The entries at or below `dir` whose ctime is `since` or later, with their
-   * stats, and how many entries there are in all: from the hash walk's stats,
-   * or from the changes a checksum from records noted when they go back as far.
+   * stats: from the hash walk's stats, or from the changes a checksum from
+   * records noted when they go back as far.
    */
-  changedUnder(dir: string, since: number): { changed: Map<string, Stats>; total: number } | undefined {
+  changedUnder(dir: string, since: number): Map<string, Stats> | undefined {
     // some runtimes (Deno) give ctimes in whole seconds: such a one may be up to a second later
     const changed = (ms: number) => ms >= since || (ms % 1000 === 0 && ms + 1000 > since);
     const pick = (m: Map<string, Stats>) => new Map([...m].filter(([, st]) => changed(st.ctimeMs)));
     const all = this.statsUnder(dir);
-    if (all) return { changed: pick(all), total: all.size };
+    if (all) return pick(all);
     const n = this.noted.get(dir);
-    return n && n.since <= since ? { changed: pick(n.stats), total: n.total } : undefined;
+    return n && n.since <= since ? pick(n.stats) : undefined;
   }
 
   /**

@@ -80,7 +80,7 @@ export async function patchPrevious(
   const kept = (abs: string) => !ignore || !ignore.matches(path.relative(src.dir, abs).split(path.sep).join('/'));
   const since = prev.readAt - MARGIN_MS;
   if (!lstatSync(srcAbs, { throwIfNoEntry: false })?.isDirectory()) return undefined;
-  const found = contextReads.changedUnder(srcAbs, since)?.changed ?? (await findChanged(srcAbs, since, kept));
+  const found = contextReads.changedUnder(srcAbs, since) ?? (await findChanged(srcAbs, since, kept));
   if (!found) return undefined;
   for (const abs of [...found.keys()]) if (!kept(abs)) found.delete(abs);
   const view = layeredView(ctx.store, base);
