@@ -9,7 +9,7 @@
 // makes it back the same way. Taken only when no other live build uses the
 // layer or its snapshot and this process does not either, under the GC lock
 // that every cache hit takes to mark what it uses.
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import process from 'node:process';
 import type { LayerEntry } from './layer-index.ts';
@@ -17,7 +17,7 @@ import { MEDIA_LAYER_TAR, usableLayer } from './layers.ts';
 import type { Store } from './store.ts';
 import { withStoreLock } from './lock.ts';
 import { currentLease, markInUse, readInUse } from './inuse.ts';
-import { writeFileAtomic } from './atomic.ts';
+import { readJsonMaybe, writeFileAtomic } from './atomic.ts';
 
 export type Revision = {
   /** the new layer's tar */
@@ -40,13 +40,13 @@ export function reviseLayer(store: Store, prev: LayerEntry, revise: (dir: string
     if (lease?.has('layer', prev.diffID)) return undefined;
     const others = await readInUse(store.dir, lease?.file);
     if (others.ids.layer.has(prev.diffID) || others.ids.snapshot.has(from)) return undefined;
-    const oldBytes = Number(readText(`${store.snapshots.dir(from)}.size`));
+    const oldBytes = await readJsonMaybe<number>(`${store.snapshots.dir(from)}.size`);
     const tmpId = `tmp/${process.pid}-${randomBytes(6).toString('hex')}`;
     renameSync(store.snapshots.dir(from), store.snapshots.dir(tmpId));
     rmSync(`${store.snapshots.dir(from)}.size`, { force: true });
     await store.layers.put({ ...prev, snapshot: null, snapshotBytes: undefined });
     try {
-      const rev = await revise(store.snapshots.dir(tmpId), Number.isFinite(oldBytes) ? oldBytes : undefined);
+      const rev = await revise(store.snapshots.dir(tmpId), typeof oldBytes === 'number' ? oldBytes : undefined);
       const blob = await store.blobs.put(rev.tar);
       await markInUse(store, 'layer', [blob.digest]);
       const snapshot = await store.snapshots.commit(tmpId);
@@ -62,12 +62,3 @@ export function reviseLayer(store: Store, prev: LayerEntry, revise: (dir: string
     }
   });
 }
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
