@@ -115,13 +115,11 @@ export async function replaceEntry(src: string, st: Stats, dst: string, a: CopyA
   await copyEntry(src, st, dst, a, ctx, path.basename(dst));
 }
 
-/** Give the existing directory `dst` the owner, mode and times a copy of `src` (stats `st`) gives it; `top`: the dest of a contents copy, which keeps its own owner and mode. */
-export function copyDirMeta(st: Stats, dst: string, a: CopyAction, ctx: CopyContext, top: boolean): void {
-  if (!top) {
-    const [uid, gid] = ownerOf(st, ctx);
-    lchownSync(dst, uid, gid);
-    chmodSync(dst, modeOf(st, a));
-  }
+/** Give the existing directory `dst` the owner, mode and times a copy of a source dir (stats `st`) gives it. */
+export function copyDirMeta(st: Stats, dst: string, a: CopyAction, ctx: CopyContext): void {
+  const [uid, gid] = ownerOf(st, ctx);
+  lchownSync(dst, uid, gid);
+  chmodSync(dst, modeOf(st, a));
   const t = a.timestamp >= 0 ? new Date(a.timestamp * 1000) : st.mtime;
   lutimesSync(dst, t, t);
 }

@@ -112,13 +112,12 @@ export async function patchPrevious(
     if (ch.st.size > MAX_FILE_BYTES) return undefined;
     const old = lstatSync(path.join(prev.snapshotDir, ch.rel), { throwIfNoEntry: false });
     if (!kind || !old || kindOf(old) !== kind) return undefined;
-    if (ch.rel === '') return undefined;
     const e = entries.get(ch.rel);
     if (!e || !TAR_TYPE[kind].includes(e.type)) return undefined;
     // a dir's entries: the same names (a copy leaves out nothing a plain dir holds)
     if (kind === 'dir' && !sameNames(readdirSync(ch.src).filter((n) => kept(path.join(ch.src, n))), readdirSync(path.join(prev.snapshotDir, ch.rel)))) return undefined;
     // the base's own entry could make a cold build leave this one out of its layer (dropUnchanged)
-    if (ch.rel !== destRel && view.lstat(ch.rel)) return undefined;
+    if (view.lstat(ch.rel)) return undefined;
   }
 
   const copyCtx: CopyContext = { owner: await resolveOwner(view), fromLocal: true };
@@ -138,7 +137,7 @@ export async function patchPrevious(
       await replaceEntry(ch.src, ch.st, dst, c, copyCtx);
     }
     for (const [p, st] of parents) lutimesSync(p, st.atimeMs / 1000, st.mtimeMs / 1000);
-    for (const ch of dirs) copyDirMeta(ch.st, path.join(dir, ch.rel), c, copyCtx, ch.rel === destRel);
+    for (const ch of dirs) copyDirMeta(ch.st, path.join(dir, ch.rel), c, copyCtx);
     const replaced = changes.map((ch) => {
       const abs = path.join(dir, ch.rel);
       const st = lstatSync(abs);
