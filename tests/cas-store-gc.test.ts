@@ -58,6 +58,23 @@ test('du: buildx columns, verbose blocks, JSON records with types, totals', asyn
   assert.match(verbose.stdout.toString(), /Description:\s+\[stage-1 \d\/\d\] RUN echo one > \/one.txt\nUsage count:\s+\d+\nLast used:\s+.*ago\nType:\s+regular/);
 });
 
+test('a cached rebuild records each hit: use count up, last use now (what prune --filter until= goes by)', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext(BODY);
+  assert.is((await build(ctx, store)).code, 0);
+  const aged = await age(store, /./, 3 * DAY);
+  const again = await build(ctx, store);
+  assert.is(again.code, 0, again.err);
+  assert.equal(executedSteps(again.err), [], 'all cached');
+  const dir = path.join(store, 'cache');
+  const recs = await Promise.all((await fs.readdir(dir)).map(async (f) => JSON.parse(await fs.readFile(path.join(dir, f), 'utf8'))));
+  assert.is(recs.length, aged);
+  for (const rec of recs) {
+    assert.is(rec.usageCount, 2, rec.description);
+    assert.ok(Date.now() - Date.parse(rec.lastUsedAt) < DAY, `${rec.description}: used now`);
+  }
+});
+
 test('prune --filter until= removes only records unused for longer; type= picks cache mounts', async () => {
   const store = await tempDir('store');
   const ctx = await busyboxContext(BODY);

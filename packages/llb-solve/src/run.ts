@@ -8,6 +8,7 @@ import { checkGraphSecrets, LogMasker, openSession, sessionMasks, type SessionPr
 import { Progress, type Renderer } from './progress/events.ts';
 import { createRenderer } from './progress/renderers.ts';
 import { solve } from './solver.ts';
+import { touchHits } from './cache.ts';
 import { beginBuildCache } from './cache-io/run-cache.ts';
 import { Precompressor, readEpoch } from '@pipekit/export-oci';
 
@@ -136,6 +137,8 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, session: SessionProvi
     return images;
   } finally {
     await precompress?.stop();
+    // after the records are out: off a cached build's critical path
+    await touchHits(store).catch((err) => warn(`cannot record cache use: ${(err as Error).message}`));
     await cache.close(ok);
     progress.close();
     process.off('SIGINT', onSignal);
