@@ -1,7 +1,7 @@
 // df-parse as a library call: read the Dockerfile (and its .dockerignore),
 // convert it, return the output text. Nothing is written until the whole graph
 // converted, so a bad Dockerfile never leaves half a graph on stdout.
-import { promises as fs } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { resolveImage, Store } from '@pipekit/cas-store';
@@ -42,12 +42,22 @@ export function parseBuildArgs(list: string[]): Map<string, string> {
   return out;
 }
 
+// Small files read synchronously: the async fs API would load its module and
+// start the thread pool, ~2 ms at the head of every pipe.
+function readMaybe(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** `<Dockerfile>.dockerignore` beside the Dockerfile wins over the context's `.dockerignore`. */
 async function readDockerignore(contextDir: string, file: string): Promise<string[]> {
   const candidates = file === '-' ? [] : [`${file}.dockerignore`];
   candidates.push(path.join(contextDir, '.dockerignore'));
   for (const c of candidates) {
-    const text = await fs.readFile(c, 'utf8').catch(() => undefined);
+    const text = readMaybe(c);
     if (text !== undefined) return parseDockerignore(text);
   }
   return [];
@@ -80,13 +90,16 @@ export async function runParse(cmd: ParseCommand): Promise<string> {
   let text: string;
   if (cmd.file === '-') text = await cmd.readStdin();
   else {
-    text = await fs.readFile(cmd.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
+    try {
+      text = readFileSync(cmd.file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
       throw new NotFoundError(`cannot read Dockerfile ${cmd.file}: ${why}`, { cause: err });
-    });
+    }
   }
   const contextDir = path.resolve(cmd.contextDir ?? '.');
-  const st = await fs.stat(contextDir).catch(() => undefined);
+  const st = statSync(contextDir, { throwIfNoEntry: false });
   if (!st?.isDirectory()) throw new NotFoundError(`build context ${contextDir} is not a directory`);
   const platforms = cmd.platform ? cmd.platform.split(',').filter((p) => p.trim() !== '').map(parsePlatform) : [hostPlatform()];
   if (platforms.length === 0) throw new UsageError('--platform needs at least one os/arch');
