@@ -7,7 +7,7 @@ import { Store } from '@pipekit/cas-store';
 import { checkGraphSecrets, LogMasker, openSession, sessionMasks, type SessionProvider } from '@pipekit/secret-agent';
 import { Progress, type Renderer } from './progress/events.ts';
 import { createRenderer } from './progress/renderers.ts';
-import { solve } from './solver.ts';
+import { saveSolveState, solve } from './solver.ts';
 import { touchHits } from './cache.ts';
 import { beginBuildCache } from './cache-io/run-cache.ts';
 import { Precompressor, readEpoch } from '@pipekit/export-oci';
@@ -90,16 +90,18 @@ export async function runSolve(cmd: SolveCommand): Promise<ImageRecord[]> {
   // secrets are read (and bad specs refused) before anything else happens
   const session = await openSession({ secrets: cmd.secrets, ssh: cmd.ssh, session: cmd.session });
   try {
+    // the store opens while the graph is still on its way down the pipe
+    const opening = Store.open(cmd.store);
+    opening.catch(() => undefined);
     const graph = await readGraph(cmd.input);
     checkGraphSecrets(graph, await session?.info());
-    return await solveGraph(cmd, graph, session);
+    return await solveGraph(cmd, graph, await opening, session);
   } finally {
     await session?.close();
   }
 }
 
-async function solveGraph(cmd: SolveCommand, graph: Graph, session: SessionProvider | undefined): Promise<ImageRecord[]> {
-  const store = await Store.open(cmd.store);
+async function solveGraph(cmd: SolveCommand, graph: Graph, store: Store, session: SessionProvider | undefined): Promise<ImageRecord[]> {
   const renderer = createRenderer(cmd.progress ?? process.env.BUILDKIT_PROGRESS, cmd.writeErr, cmd.stderrIsTty, {
     rows: () => process.stderr.rows || 24,
     cols: () => process.stderr.columns || 80,
@@ -127,6 +129,7 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, session: SessionProvi
       signal: abort.signal,
       session,
       precompress,
+      deferSaves: true,
     });
     // what is left would race the export for the same work
     await precompress?.stop();
@@ -139,6 +142,7 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, session: SessionProvi
     await precompress?.stop();
     // after the records are out: off a cached build's critical path
     await touchHits(store).catch((err) => warn(`cannot record cache use: ${(err as Error).message}`));
+    await saveSolveState();
     await cache.close(ok);
     progress.close();
     process.off('SIGINT', onSignal);

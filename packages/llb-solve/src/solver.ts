@@ -44,9 +44,18 @@ export type SolveOptions = {
   signal?: AbortSignal;
   session?: SolveContext['session'];
   precompress?: SolveContext['precompress'];
+  /** leave saveSolveState() to the caller, e.g. after the results are out */
+  deferSaves?: boolean;
 };
 
 type Solved = { key: string; outputs: Ref[] };
+
+/** Write back what the solve learnt about contexts (checksums, digests) and finish removing its scratch dirs. */
+export async function saveSolveState(): Promise<void> {
+  await DigestIndex.saveAll();
+  await ContextMemo.saveAll();
+  await settle();
+}
 
 export function vertexName(rec: OpRecord): string {
   if (rec.meta.name) return rec.meta.name;
@@ -161,11 +170,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     if (!r.input) return EMPTY;
     const s = await solveVertex(r.input.digest);
     return s.outputs[r.input.index] ?? EMPTY;
-  })).finally(async () => {
-    await DigestIndex.saveAll();
-    await ContextMemo.saveAll();
-    await settle();
-  });
+  })).finally(() => (opts.deferSaves ? undefined : saveSolveState()));
   graph.results.forEach((r, i) => results.push(toImageRecord(opts.store, r, refs[i])));
   return results;
 }
