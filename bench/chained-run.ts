@@ -1,6 +1,6 @@
 // 30 chained `RUN echo` steps without cache: cost per step (runc floor ~29 ms),
 // and BuildKit's for the same Dockerfile in the same run when docker is here.
-import { BUILDKIT_NOT_MEASURED, buildkitBuild, buildkitCleanup, busyboxDir, dockerAvailable, ratio, report, tempDir, timed } from './lib.ts';
+import { BUILDKIT_NOT_MEASURED, buildkitBuild, buildkitCleanup, busyboxDir, dockerAvailable, median, ratio, report, tempDir, timed } from './lib.ts';
 
 const steps = 30;
 const lines = ['FROM scratch', 'COPY busybox /bin/busybox'];
@@ -12,7 +12,6 @@ timed(`df-parse Dockerfile --store ${store} > ${graph}`, ctx);
 // warm: base layers and the tool's own start-up caches
 timed(`llb-solve --store ${store} --progress quiet ${graph} > /dev/null`, ctx);
 // runc's start-up varies a lot here: five rounds, medians
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (xs: number[]) => `${median(xs).toFixed(3)}  (${xs.map((x) => x.toFixed(1)).join(' ')})`;
 /** Five rounds of a no-cache build then a cached one: totals, and per step in ms. */
 function rounds(noCacheBuild: () => number, cachedBuild: () => number) {

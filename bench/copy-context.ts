@@ -2,7 +2,7 @@
 // BuildKit's figures for the same context in the same run when docker is here.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BUILDKIT_NOT_MEASURED, buildkitBuild, buildkitCleanup, buildkitPrune, busyboxDir, dockerAvailable, ratio, report, tempDir, timed } from './lib.ts';
+import { BUILDKIT_NOT_MEASURED, buildkitBuild, buildkitCleanup, buildkitPrune, busyboxDir, dockerAvailable, median, ratio, report, tempDir, timed } from './lib.ts';
 
 const files = 20000;
 const ctx = busyboxDir('FROM scratch\nCOPY . /ctx\n');
@@ -17,7 +17,6 @@ for (let d = 0; d < 200; d++) {
 // of files that have settled (a write in the same timestamp tick must not be missed)
 await new Promise((r) => setTimeout(r, 1100));
 // the disk here is noisy (writeback of earlier runs): three rounds, medians
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const startup = timed(`df-parse Dockerfile > /dev/null`, ctx);
 const cold: number[] = [];
 const unchanged: number[] = [];

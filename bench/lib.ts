@@ -22,6 +22,11 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
+/** The middle value (the upper one of an even count). */
+export function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
 /** Run a shell pipeline with the tools on PATH; returns seconds taken. */
 export function timed(script: string, cwd: string, env: Record<string, string> = {}): number {
   const t0 = process.hrtime.bigint();
