@@ -17,7 +17,7 @@ const EXTERNAL = ['@napi-rs/xattr', 'ssh2', 'cpu-features', '@bokuweb/zstd-wasm'
 // loaded on first use, not at start: most runs never touch the registry,
 // compression threads or containers, and --help needs none of them. Each
 // `require("X")` of these becomes a proxy that requires X on first access.
-const LAZY = ['node:https', 'node:http', 'node:tls', 'node:net', 'node:child_process', 'node:zlib', 'node:worker_threads', 'node:crypto', '@napi-rs/xattr', 'fflate', 'ssh2'];
+const LAZY = ['node:https', 'node:http', 'node:tls', 'node:net', 'node:child_process', 'node:zlib', 'node:worker_threads', 'node:crypto', 'node:stream', 'node:stream/promises', '@napi-rs/xattr', 'fflate', 'ssh2'];
 // `esm`: the proxy stands for esbuild's __toESM(require(X), 1) too, whose
 // `default` is the module itself; copying its keys eagerly would load X.
 const LAZY_HELPER = [

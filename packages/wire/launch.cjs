@@ -28,9 +28,11 @@ function bundleFresh(bundle, root) {
  * Runs the CommonJS bundle with a V8 code cache kept beside it: compiling the
  * bundle (and the functions a run calls) is a large part of a tool's start-up,
  * and Node 20 has no compile cache of its own. The cache is written when
- * missing or rejected (another Node version); failing to write it costs
- * nothing but speed. A script has no import(): scripts/bundle.ts refuses one.
+ * missing or rejected (another Node version), by a run that did real work;
+ * failing to write it costs nothing but speed. A script has no import(): scripts/bundle.ts refuses one.
  */
+const SHORT_RUN_FLAGS = new Set(['--help', '-h', '--version']);
+
 function runBundle(bundle) {
   const cacheFile = `${bundle}.v8cache`;
   const source = readFileSync(bundle, 'utf8');
@@ -45,7 +47,11 @@ function runBundle(bundle) {
     cachedData,
   });
   if (!cachedData || script.cachedDataRejected) {
-    process.once('exit', () => {
+    process.once('exit', (code) => {
+      // the cache holds the functions this run compiled: one from --help, or
+      // from a run that failed early, would leave every later run compiling
+      // the rest; the next full run writes it instead
+      if (code !== 0 || process.argv.some((a) => SHORT_RUN_FLAGS.has(a))) return;
       try {
         const tmp = `${cacheFile}.${process.pid}`;
         writeFileSync(tmp, script.createCachedData());

@@ -185,11 +185,13 @@ async function fileContent(abs: string, st: Stats, w: Walk): Promise<string> {
   return content;
 }
 
-// one-shot hashing (Node >= 20.12, Deno) costs half of a Hash object per call
-const oneShot = (crypto as { hash?: (alg: string, data: string) => string }).hash;
+// one-shot hashing (Node >= 20.12, Deno) costs half of a Hash object per call;
+// looked up on first use, as reading it would load node:crypto at start-up
+let oneShot: ((alg: string, data: string) => string) | null | undefined;
 
 /** A collected record's short hash: what explain notes keep per path. Only needed on a miss. */
 export function recordHash(record: string): string {
+  oneShot ??= (crypto as { hash?: (alg: string, data: string) => string }).hash ?? null;
   return (oneShot ? oneShot('sha256', record) : crypto.createHash('sha256').update(record).digest('hex')).slice(0, 16);
 }
 
