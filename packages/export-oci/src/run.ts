@@ -3,6 +3,7 @@
 // Outputs are written aside and made visible together once all have succeeded;
 // on failure every one is dropped (a push, once sent, cannot be taken back).
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { BlobStore, resolveStoreDir } from '@pipekit/cas-store';
 import { UsageError, readImages } from '@pipekit/wire';
 import { annotationFlagToOption } from './annotations.ts';
@@ -66,6 +67,8 @@ export async function runExport(cmd: ExportCommand): Promise<RunResult> {
     // start the compression threads meanwhile instead of after it
     const compressing = specs.find((s) => s.type !== 'local' && s.type !== 'tar' && s.compression !== 'uncompressed');
     const warm = setTimeout(() => compressing && pool.warm(warmCodec(compressing)), WARM_AFTER_MS);
+    // while the build upstream runs: every image export hashes its config and manifest
+    setImmediate(() => createHash('sha256'));
     const images = await readImages(cmd.input).finally(() => clearTimeout(warm));
     // the store llb-solve used is named in its records; an explicit --store wins
     const storeDir = cmd.store ? resolveStoreDir(cmd.store) : images[0].store ? path.resolve(images[0].store) : resolveStoreDir();

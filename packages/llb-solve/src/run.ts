@@ -1,5 +1,6 @@
 // llb-solve as a library call: read a graph, solve it against the store with
 // progress on stderr, write one image record per result to stdout.
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import process from 'node:process';
 import { readGraph, hostPlatform, toNdjsonLine, type Graph, type ImageRecord } from '@pipekit/wire';
@@ -90,9 +91,11 @@ export async function runSolve(cmd: SolveCommand): Promise<ImageRecord[]> {
   // secrets are read (and bad specs refused) before anything else happens
   const session = await openSession({ secrets: cmd.secrets, ssh: cmd.ssh, session: cmd.session });
   try {
-    // the store opens while the graph is still on its way down the pipe
+    // the store opens, and node:crypto loads (op digests are checked as they
+    // are read), while the graph is still on its way down the pipe
     const opening = Store.open(cmd.store);
     opening.catch(() => undefined);
+    setImmediate(() => createHash('sha256'));
     const graph = await readGraph(cmd.input);
     checkGraphSecrets(graph, await session?.info());
     return await solveGraph(cmd, graph, await opening, session);
