@@ -1,5 +1,6 @@
 // Moving layers between their two forms: a snapshot dir (to mount) and a tar
 // blob (to export). Both are recorded in the layer index under the diff id.
+import { readdirSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
@@ -14,6 +15,8 @@ import { markInUse } from './inuse.ts';
 import { writeFileAtomic } from './atomic.ts';
 
 export const MEDIA_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
+/** the diff id of a layer with no entries: a tar of just its two zero end blocks */
+export const EMPTY_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
 // a duplicate snapshot of at most this many entries (an empty RUN's) is removed synchronously
 const SMALL_SNAPSHOT = 32;
 const GZIP_TYPES = new Set([
@@ -33,6 +36,17 @@ export function commitSnapshot(store: Store, tmpId: string, known?: KnownFiles):
 }
 
 async function commitUnlocked(store: Store, tmpId: string, known?: KnownFiles): Promise<LayerEntry> {
+  // nothing changed (a RUN that only printed, say): the empty layer, when it is
+  // already whole, without packing, hashing and storing it again
+  if (readdirSync(store.snapshots.dir(tmpId)).length === 0) {
+    const empty = await store.layers.get(EMPTY_DIFF_ID);
+    if (empty && (await usableLayer(store, empty))) {
+      await markInUse(store, 'layer', [empty.blob.digest]);
+      await markInUse(store, 'snapshot', [empty.snapshot as string]);
+      store.snapshots.removeSync(tmpId);
+      return empty;
+    }
+  }
   const measured: { bytes: number; entries?: number } = { bytes: -1 };
   const blob = await store.blobs.put(packLayer(store.snapshots.dir(tmpId), { measured, known }));
   await markInUse(store, 'layer', [blob.digest]);
