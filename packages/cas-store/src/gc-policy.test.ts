@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defaultPolicies, loadGcConfig } from './gc-policy.ts';
+import { defaultPolicies, loadGcConfig, runGc } from './gc-policy.ts';
+import { Store } from './store.ts';
 import { matches, parseFilters } from './prune.ts';
 import type { UsageRecord } from './usage.ts';
 
@@ -37,6 +38,30 @@ test('without a config: BuildKit default policies, cache mounts first', async ()
   assert.is(cfg.policies.length, 4);
   assert.equal(defaultPolicies({}, 100 * 1024 ** 3)[0].filters, ['type==source.local', 'type==exec.cachemount']);
   assert.is(defaultPolicies({}, 100 * 1024 ** 3)[2].reservedSpace, 10 * 1024 ** 3);
+});
+
+test('runGc: each policy sees what the ones before it left', async () => {
+  const store = await Store.open(await fs.mkdtemp(path.join(os.tmpdir(), 'gc-run-')));
+  const ctx = path.join(store.dir, 'contexts', `${'ab'.repeat(16)}.json`);
+  await fs.mkdir(path.dirname(ctx), { recursive: true });
+  await fs.writeFile(ctx, JSON.stringify({ v: 1, dir: '/src/app', files: {} }));
+  await fs.mkdir(path.join(store.dir, 'contenthash'));
+  await fs.writeFile(path.join(store.dir, 'contenthash', 'x.json'), '{"hash":"sha256:00"}');
+  // records changed in the last 2 s count as in use
+  await new Promise((r) => setTimeout(r, 2100));
+  const runs = await runGc(store, {
+    enabled: true,
+    policies: [
+      { label: 'cache mounts', filters: ['type==exec.cachemount'] },
+      { label: 'local sources', filters: ['type==source.local'] },
+      { label: 'local sources again', filters: ['type==source.local'] },
+      { label: 'everything', all: true },
+    ],
+  });
+  const ids = runs.map((r) => r.result.deleted.map((d) => d.type));
+  assert.equal(ids, [[], ['source.local'], [], ['internal']], 'a removed record is not found again');
+  assert.is(await fs.access(ctx).then(() => true, () => false), false);
+  await fs.rm(store.dir, { recursive: true, force: true });
 });
 
 test('filters: =, !=, ~= and id prefixes; until is a duration', () => {

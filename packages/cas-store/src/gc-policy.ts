@@ -22,7 +22,9 @@ import type { Store } from './store.ts';
 import { parseToml } from './toml.ts';
 import { parseDuration, parseSize } from './units.ts';
 import { diskStat } from './disk-usage.ts';
-import { prune, type PruneOptions, type PruneResult } from './prune.ts';
+import { pruneLocked, type PruneOptions, type PruneResult } from './prune.ts';
+import { withStoreLock } from './lock.ts';
+import { collectUsage, type UsageRecord } from './usage.ts';
 
 export type GcPolicy = PruneOptions & { label: string };
 export type GcConfig = { file?: string; enabled: boolean; maxParallelism?: number; /** ms between automatic runs (gcInterval) */ interval?: number; policies: GcPolicy[] };
@@ -91,14 +93,24 @@ export function defaultPolicies(caps: { reservedSpace?: number; maxUsedSpace?: n
   ];
 }
 
-/** Run every policy in order; returns what each removed. */
+/**
+ * Run every policy in order, under one hold of the GC lock; returns what each
+ * removed. The store's usage is collected again only after a policy removed
+ * something (collecting it is most of a GC that removes nothing).
+ */
 export async function runGc(store: Store, cfg: GcConfig): Promise<{ policy: string; result: PruneResult }[]> {
   const out: { policy: string; result: PruneResult }[] = [];
   if (!cfg.enabled) return out;
-  for (const p of cfg.policies) {
-    // each string of a policy's filters is an alternative (containerd ParseAll); commas inside one AND
-    const anyOf = (p.filters ?? []).map((f) => f.split(',').map((x) => x.trim()).filter(Boolean));
-    out.push({ policy: p.label, result: await prune(store, { ...p, filters: [], anyOf }) });
-  }
-  return out;
+  return withStoreLock(store.dir, 'gc', async () => {
+    let usage: UsageRecord[] | undefined;
+    for (const p of cfg.policies) {
+      // each string of a policy's filters is an alternative (containerd ParseAll); commas inside one AND
+      const anyOf = (p.filters ?? []).map((f) => f.split(',').map((x) => x.trim()).filter(Boolean));
+      usage ??= await collectUsage(store);
+      const result = await pruneLocked(store, { ...p, filters: [], anyOf }, usage);
+      if (result.deleted.length) usage = undefined;
+      out.push({ policy: p.label, result });
+    }
+    return out;
+  });
 }

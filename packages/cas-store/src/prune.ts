@@ -86,49 +86,56 @@ export async function removeRecord(store: Store, r: UsageRecord, keysOf: (diffID
   }
 }
 
-export async function prune(store: Store, opts: PruneOptions = {}): Promise<PruneResult> {
+export function prune(store: Store, opts: PruneOptions = {}): Promise<PruneResult> {
+  return withStoreLock(store.dir, 'gc', async () => pruneLocked(store, opts, await collectUsage(store)));
+}
+
+/**
+ * prune() for a caller that holds the GC lock and has collected the usage
+ * under it: nothing can start or stop being used, or be made, meanwhile
+ * (builds mark and commit under that lock too).
+ */
+export async function pruneLocked(store: Store, opts: PruneOptions, usage: UsageRecord[]): Promise<PruneResult> {
   const { match, untilMs } = parseFilters(opts.filters);
   const groups = (opts.anyOf ?? []).map((g) => parseFilters(g).match);
   const keep = untilMs ?? opts.keepDurationMs;
   const selected = (r: UsageRecord) => matches(r, match) && (groups.length === 0 || groups.some((g) => matches(r, g)));
-  return withStoreLock(store.dir, 'gc', async () => {
-    const records = (await collectUsage(store)).filter(selected);
-    const now = Date.now();
-    // sizes count what the filters select, as BuildKit's filtered disk usage does
-    let total = records.reduce((s, r) => s + r.size, 0);
-    const candidates = records
-      .filter((r) => !r.inUse && (opts.all || r.type !== 'internal'))
-      .filter((r) => keep === undefined || (r.lastUsedAt ?? r.createdAt) < now - keep)
-      // least recently used first; on ties, the top of a chain before its base
-      .sort((a, b) => (a.lastUsedAt ?? a.createdAt) - (b.lastUsedAt ?? b.createdAt) || b.depth - a.depth);
-    let keepBytes: number | undefined;
-    if (opts.maxUsedSpace || opts.reservedSpace || opts.minFreeSpace) {
-      keepBytes = opts.maxUsedSpace || Number.POSITIVE_INFINITY;
-      if (opts.minFreeSpace) {
-        const disk = await diskStat(store.dir);
-        const excess = disk ? opts.minFreeSpace - disk.free : 0;
-        if (excess > 0) keepBytes = Math.min(keepBytes, total - excess);
-      }
-      if (keepBytes === Number.POSITIVE_INFINITY) keepBytes = opts.reservedSpace ?? 0;
-      keepBytes = Math.max(keepBytes, opts.reservedSpace ?? 0);
+  const records = usage.filter(selected);
+  const now = Date.now();
+  // sizes count what the filters select, as BuildKit's filtered disk usage does
+  let total = records.reduce((s, r) => s + r.size, 0);
+  const candidates = records
+    .filter((r) => !r.inUse && (opts.all || r.type !== 'internal'))
+    .filter((r) => keep === undefined || (r.lastUsedAt ?? r.createdAt) < now - keep)
+    // least recently used first; on ties, the top of a chain before its base
+    .sort((a, b) => (a.lastUsedAt ?? a.createdAt) - (b.lastUsedAt ?? b.createdAt) || b.depth - a.depth);
+  let keepBytes: number | undefined;
+  if (opts.maxUsedSpace || opts.reservedSpace || opts.minFreeSpace) {
+    keepBytes = opts.maxUsedSpace || Number.POSITIVE_INFINITY;
+    if (opts.minFreeSpace) {
+      const disk = await diskStat(store.dir);
+      const excess = disk ? opts.minFreeSpace - disk.free : 0;
+      if (excess > 0) keepBytes = Math.min(keepBytes, total - excess);
     }
-    const keysOf = async (diffID: string) => {
-      const out: string[] = [];
-      for (const key of await store.cache.list()) {
-        const rec = await store.cache.get(key);
-        if (rec?.outputs?.some((o) => o.layers.includes(diffID))) out.push(key);
-      }
-      return out;
-    };
-    const deleted: UsageRecord[] = [];
-    let freed = 0;
-    for (const r of candidates) {
-      if (keepBytes !== undefined && total <= keepBytes) break;
-      if (!opts.dryRun) await removeRecord(store, r, keysOf);
-      deleted.push(r);
-      freed += r.size;
-      total -= r.size;
+    if (keepBytes === Number.POSITIVE_INFINITY) keepBytes = opts.reservedSpace ?? 0;
+    keepBytes = Math.max(keepBytes, opts.reservedSpace ?? 0);
+  }
+  const keysOf = async (diffID: string) => {
+    const out: string[] = [];
+    for (const key of await store.cache.list()) {
+      const rec = await store.cache.get(key);
+      if (rec?.outputs?.some((o) => o.layers.includes(diffID))) out.push(key);
     }
-    return { deleted, freed, total };
-  });
+    return out;
+  };
+  const deleted: UsageRecord[] = [];
+  let freed = 0;
+  for (const r of candidates) {
+    if (keepBytes !== undefined && total <= keepBytes) break;
+    if (!opts.dryRun) await removeRecord(store, r, keysOf);
+    deleted.push(r);
+    freed += r.size;
+    total -= r.size;
+  }
+  return { deleted, freed, total };
 }
