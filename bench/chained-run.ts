@@ -1,6 +1,34 @@
-// 30 chained `RUN echo` steps without cache: cost per step (runc floor ~29 ms),
-// and BuildKit's for the same Dockerfile in the same run when docker is here.
+// 30 chained `RUN echo` steps without cache: cost per step, against the floor
+// (a bare `runc run` of one such step, same spec, from a plain rootfs), and
+// BuildKit's for the same Dockerfile in the same run when docker is here.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import { buildSpec, DEFAULT_PATH } from '../packages/llb-solve/src/exec/spec.ts';
 import { BUILDKIT_NOT_MEASURED, buildkitBuild, buildkitCleanup, busyboxDir, dockerAvailable, median, ratio, report, tempDir, timed } from './lib.ts';
+
+/** ms per `runc run` of one step's command in a bundle of our spec, median of `n`: what no builder using runc gets under. */
+function runcFloor(n: number): number {
+  const bundle = tempDir('runc');
+  const rootfs = path.join(bundle, 'rootfs');
+  mkdirSync(path.join(rootfs, 'bin'), { recursive: true });
+  copyFileSync('/bin/busybox', path.join(rootfs, 'bin', 'busybox'));
+  const spec = buildSpec({
+    args: ['/bin/busybox', 'echo', 'step'], env: [`PATH=${DEFAULT_PATH}`], cwd: '/', ids: { uid: 0, gid: 0, additionalGids: [], home: '/root' },
+    rootPath: rootfs, hostname: 'buildkitsandbox', network: 'sandbox', insecure: false, extraMounts: [],
+  });
+  writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
+  const state = tempDir('runc-state');
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync('runc', ['--root', state, 'run', '--bundle', bundle, `floor-${process.pid}-${i}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.status !== 0) throw new Error(`runc run failed: ${r.stderr}`);
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(ms);
+}
 
 const steps = 30;
 const lines = ['FROM scratch', 'COPY busybox /bin/busybox'];
@@ -34,6 +62,11 @@ const figures: Record<string, string | number> = {
   'no cache, per step (ms)': fmt(ours.perStep),
   'cached solve, total (s)': median(ours.cached),
 };
+if (process.getuid?.() === 0) {
+  const floor = runcFloor(30);
+  figures['runc floor, per step (ms)'] = `${floor.toFixed(3)}  (bare runc run, median of 30)`;
+  figures['ours over the floor, per step (ms)'] = median(ours.perStep) - floor;
+}
 if (dockerAvailable()) {
   buildkitBuild(ctx); // warm, as ours
   const bk = rounds(
