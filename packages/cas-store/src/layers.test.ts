@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,6 @@ import { Lease, readInUse } from './inuse.ts';
 const tempStore = async () => Store.open(await fs.mkdtemp(path.join(os.tmpdir(), 'layers-')));
 
 async function sha256Of(chunks: AsyncIterable<Buffer>): Promise<string> {
-  const { createHash } = await import('node:crypto');
   const h = createHash('sha256');
   for await (const c of chunks) h.update(c);
   return `sha256:${h.digest('hex')}`;

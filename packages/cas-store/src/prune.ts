@@ -86,7 +86,9 @@ export async function removeRecord(store: Store, r: UsageRecord, keysOf: (diffID
   }
 }
 
-export function prune(store: Store, opts: PruneOptions = {}): Promise<PruneResult> {
+export async function prune(store: Store, opts: PruneOptions = {}): Promise<PruneResult> {
+  // a bad filter is refused before waiting for the lock
+  for (const f of [opts.filters, ...(opts.anyOf ?? [])]) parseFilters(f);
   return withStoreLock(store.dir, 'gc', async () => pruneLocked(store, opts, await collectUsage(store)));
 }
 
