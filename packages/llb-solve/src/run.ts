@@ -132,7 +132,6 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, store: Store, session
       signal: abort.signal,
       session,
       precompress,
-      deferSaves: true,
     });
     // what is left would race the export for the same work
     await precompress?.stop();

@@ -44,13 +44,15 @@ export type SolveOptions = {
   signal?: AbortSignal;
   session?: SolveContext['session'];
   precompress?: SolveContext['precompress'];
-  /** leave saveSolveState() to the caller, e.g. after the results are out */
-  deferSaves?: boolean;
 };
 
 type Solved = { key: string; outputs: Ref[] };
 
-/** Write back what the solve learnt about contexts (checksums, digests) and finish removing its scratch dirs. */
+/**
+ * Write back what a solve learnt about contexts (checksums, digests) and finish
+ * removing its scratch dirs: the caller's, once the results are out, whether
+ * the solve succeeded or not.
+ */
 export async function saveSolveState(): Promise<void> {
   await DigestIndex.saveAll();
   await ContextMemo.saveAll();
@@ -170,7 +172,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     if (!r.input) return EMPTY;
     const s = await solveVertex(r.input.digest);
     return s.outputs[r.input.index] ?? EMPTY;
-  })).finally(() => (opts.deferSaves ? undefined : saveSolveState()));
+  }));
   graph.results.forEach((r, i) => results.push(toImageRecord(opts.store, r, refs[i])));
   return results;
 }
