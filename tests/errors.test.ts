@@ -65,6 +65,14 @@ test('FROM an image the registry does not have', async () => {
   }
 });
 
+test('a bad graph for a store not made yet leaves no store behind', async () => {
+  const dir = await tempDir('err');
+  const store = path.join(dir, 'store');
+  const res = await sh(`echo 'this is not json' | llb-solve --store ${store}`);
+  assert.match(res.stderr, /^llb-solve: stdin:1: not a JSON record/m);
+  assert.not.ok(await fs.stat(store).catch(() => undefined), 'no store directory');
+});
+
 test('refuses to read a graph from a terminal', async () => {
   // `script` gives the command a real terminal on stdin
   const res = await sh(`script -qec "llb-solve" /dev/null </dev/null`);

@@ -1,10 +1,11 @@
 // llb-solve as a library call: read a graph, solve it against the store with
 // progress on stderr, write one image record per result to stdout.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import process from 'node:process';
 import { readGraph, hostPlatform, toNdjsonLine, type Graph, type ImageRecord } from '@pipekit/wire';
-import { Store } from '@pipekit/cas-store';
+import { resolveStoreDir, Store } from '@pipekit/cas-store';
 import { checkGraphSecrets, LogMasker, openSession, sessionMasks, type SessionProvider } from '@pipekit/secret-agent';
 import { Progress, type Renderer } from './progress/events.ts';
 import { createRenderer } from './progress/renderers.ts';
@@ -92,13 +93,14 @@ export async function runSolve(cmd: SolveCommand): Promise<ImageRecord[]> {
   const session = await openSession({ secrets: cmd.secrets, ssh: cmd.ssh, session: cmd.session });
   try {
     // the store opens, and node:crypto loads (op digests are checked as they
-    // are read), while the graph is still on its way down the pipe
-    const opening = Store.open(cmd.store);
-    opening.catch(() => undefined);
+    // are read), while the graph is still on its way down the pipe; a store not
+    // made yet waits for a valid graph, so bad input leaves no directory behind
+    const opening = existsSync(resolveStoreDir(cmd.store)) ? Store.open(cmd.store) : undefined;
+    opening?.catch(() => undefined);
     setImmediate(() => createHash('sha256'));
     const graph = await readGraph(cmd.input);
     checkGraphSecrets(graph, await session?.info());
-    return await solveGraph(cmd, graph, await opening, session);
+    return await solveGraph(cmd, graph, await (opening ?? Store.open(cmd.store)), session);
   } finally {
     await session?.close();
   }
