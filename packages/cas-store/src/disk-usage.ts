@@ -1,6 +1,6 @@
 // Bytes under a directory: regular file sizes plus symlink lengths (apparent
 // size, the same on every filesystem), hard links counted once.
-import { promises as fs, readdirSync, type Dirent } from 'node:fs';
+import { promises as fs, lstatSync, readdirSync, type Dirent } from 'node:fs';
 import { lstatMaybe } from '@pipekit/wire';
 import path from 'node:path';
 
@@ -48,7 +48,7 @@ export async function diskStat(dir: string): Promise<{ total: number; free: numb
 }
 
 /** Newest of mtime and ctime (a rename updates ctime): when an entry last changed. */
-export async function changedAt(p: string): Promise<number | undefined> {
-  const st = await fs.lstat(p).catch(() => undefined);
+export function changedAt(p: string): number | undefined {
+  const st = lstatSync(p, { throwIfNoEntry: false });
   return st ? Math.max(st.mtimeMs, st.ctimeMs) : undefined;
 }

@@ -104,7 +104,7 @@ async function check(store: Store, repair: boolean): Promise<FsckReport> {
   }
 
   // 3. compressed copies (export-oci) -> blobs; a bad one only costs compressing again
-  for (const dir of await mappingDirs(store.dir)) {
+  for (const dir of mappingDirs(store.dir)) {
     for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
       const file = path.join(dir, name);
       if (/\.tmp-/.test(name)) continue;

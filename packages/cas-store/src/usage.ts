@@ -2,7 +2,9 @@
 // layer (snapshot + blob + compressed copy) is one record described by the
 // step that made it, every cache mount one `exec.cachemount` record, and what
 // nothing references (half-finished work of a crash) is listed too.
-import { promises as fs } from 'node:fs';
+// Metadata is read with sync calls: a scan is hundreds of tiny reads and stats,
+// and a thread-pool round trip each cost several times the call.
+import { closeSync, existsSync, openSync, promises as fs, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from './store.ts';
 import type { CacheRecord } from './cache-index.ts';
@@ -40,8 +42,16 @@ export type UsageRecord = {
 const SLACK_MS = 2000;
 const layerId = (diffID: string) => diffID.slice(7, 32);
 
-async function fileSize(p: string): Promise<number> {
-  return (await fs.stat(p).catch(() => undefined))?.size ?? 0;
+function fileSize(p: string): number {
+  return statSync(p, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+function readText(p: string): string {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 export async function collectUsage(store: Store, given?: InUseSet): Promise<UsageRecord[]> {
@@ -73,7 +83,7 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
     }
   }
 
-  const copyDirs = await mappingDirs(store.dir);
+  const copyDirs = mappingDirs(store.dir);
   const referencedBlobs = new Set<string>();
   const referencedSnaps = new Set<string>();
   for (const diffID of await store.layers.list()) {
@@ -82,19 +92,19 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
     if (!e) continue;
     const blobs = [e.blob.digest];
     const files = [file];
-    for (const m of await mappingFiles(copyDirs, diffID)) {
+    for (const m of mappingFiles(copyDirs, diffID)) {
       const mapping = await readJsonMaybe<{ digest: string }>(m);
       files.push(m);
       if (mapping?.digest) blobs.push(mapping.digest);
     }
     blobs.forEach((b) => referencedBlobs.add(b));
-    const entryAt = (await changedAt(file)) ?? started;
+    const entryAt = changedAt(file) ?? started;
     let size = 0;
-    for (const b of new Set(blobs)) size += await fileSize(store.blobs.path(b));
+    for (const b of new Set(blobs)) size += fileSize(store.blobs.path(b));
     let snapChanged: number | undefined;
-    if (e.snapshot && (await store.snapshots.exists(e.snapshot))) {
+    if (e.snapshot && existsSync(store.snapshots.dir(e.snapshot))) {
       referencedSnaps.add(e.snapshot);
-      snapChanged = await changedAt(store.snapshots.dir(e.snapshot));
+      snapChanged = changedAt(store.snapshots.dir(e.snapshot));
       e.snapshotBytes = await snapshotBytes(store.snapshots.dir(e.snapshot));
       size += e.snapshotBytes;
     }
@@ -123,7 +133,7 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
   for (const name of await fs.readdir(store.snapshots.root).catch(() => [] as string[])) {
     if (!/^[0-9a-f]{10}$/.test(name) || referencedSnaps.has(name)) continue;
     const dir = store.snapshots.dir(name);
-    const at = (await changedAt(dir)) ?? started;
+    const at = changedAt(dir) ?? started;
     out.push({
       id: name, type: 'regular', description: `unreferenced snapshot ${name}`, size: await dirBytes(dir), createdAt: at, lastUsedAt: null,
       usageCount: 0, inUse: inuse.ids.snapshot.has(name) || fresh(at), mutable: false, shared: false, parents: [], depth: 0, target: { kind: 'snapshot', dir },
@@ -135,8 +145,8 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
     if (!/^[0-9a-f]{16}$/.test(name)) continue;
     const dir = path.join(mounts, name);
     const meta = await readJsonMaybe<{ id?: string; createdAt?: string }>(`${dir}.json`);
-    const lockPid = Number(await fs.readFile(path.join(`${dir}.lock`, 'pid'), 'utf8').catch(() => ''));
-    const at = (await changedAt(dir)) ?? started;
+    const lockPid = Number(readText(path.join(`${dir}.lock`, 'pid')));
+    const at = changedAt(dir) ?? started;
     out.push({
       id: name, type: 'exec.cachemount', description: `cached mount ${meta?.id ?? name}`, size: await dirBytes(dir),
       createdAt: Date.parse(meta?.createdAt ?? '') || at, lastUsedAt: at, usageCount: 0,
@@ -158,13 +168,13 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
     let size = 0;
     let at = 0;
     for (const f of files) {
-      const st = await fs.stat(f).catch(() => undefined);
+      const st = statSync(f, { throwIfNoEntry: false });
       size += st?.size ?? 0;
       at = Math.max(at, st?.mtimeMs ?? 0, st?.ctimeMs ?? 0);
     }
     const [main, ...also] = files;
     out.push({
-      id: hash.slice(0, 25), type: 'source.local', description: `local source for context ${await contextDirOf(main)}`, size, createdAt: at,
+      id: hash.slice(0, 25), type: 'source.local', description: `local source for context ${contextDirOf(main)}`, size, createdAt: at,
       lastUsedAt: at, usageCount: 0, inUse: fresh(at), mutable: true, shared: false, parents: [], depth: 0, target: { kind: 'path', path: main, also },
     });
   }
@@ -174,7 +184,7 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
     let size = 0;
     let at = 0;
     for (const name of memoFiles) {
-      const st = await fs.stat(path.join(memos, name)).catch(() => undefined);
+      const st = statSync(path.join(memos, name), { throwIfNoEntry: false });
       size += st?.size ?? 0;
       at = Math.max(at, st?.mtimeMs ?? 0);
     }
@@ -187,9 +197,9 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
   for (const digest of await store.blobs.list()) {
     if (referencedBlobs.has(digest)) continue;
     const p = store.blobs.path(digest);
-    const st = await fs.stat(p).catch(() => undefined);
+    const st = statSync(p, { throwIfNoEntry: false });
     if (!st) continue;
-    const kind = st.size < 4 << 20 ? jsonKind(await fs.readFile(p).catch(() => Buffer.alloc(0))) : '';
+    const kind = st.size < 4 << 20 ? jsonKind(readText(p)) : '';
     const at = Math.max(st.mtimeMs, st.ctimeMs);
     out.push({
       id: digest.slice(7, 32), type: kind ? 'internal' : 'regular', description: kind ? `${kind} ${digest.slice(0, 19)}` : `unreferenced blob ${digest.slice(0, 19)}`,
@@ -205,30 +215,36 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
  * snapshots/<id>.size (a committed snapshot never changes).
  */
 export async function snapshotBytes(dir: string): Promise<number> {
-  const cached = Number(await fs.readFile(`${dir}.size`, 'utf8').catch(() => ''));
-  if (cached > 0 || (cached === 0 && (await fs.access(`${dir}.size`).then(() => true, () => false)))) return cached;
+  const text = readText(`${dir}.size`);
+  const cached = Number(text);
+  if (cached > 0 || (cached === 0 && text !== '')) return cached;
   const bytes = await dirBytes(dir);
   await writeFileAtomic(`${dir}.size`, String(bytes)).catch(() => undefined);
   return bytes;
 }
 
 /** The context directory an index file describes (its JSON starts with it; the rest can be megabytes). */
-async function contextDirOf(file: string): Promise<string> {
-  const fh = await fs.open(file, 'r').catch(() => undefined);
-  if (!fh) return '?';
+function contextDirOf(file: string): string {
+  let fd: number;
   try {
-    const { buffer, bytesRead } = await fh.read(Buffer.alloc(8192), 0, 8192, 0);
+    fd = openSync(file, 'r');
+  } catch {
+    return '?';
+  }
+  try {
+    const buffer = Buffer.alloc(8192);
+    const bytesRead = readSync(fd, buffer, 0, 8192, 0);
     const m = /"dir":("(?:[^"\\]|\\.)*")/.exec(buffer.subarray(0, bytesRead).toString('utf8'));
     return m ? (JSON.parse(m[1]) as string) : '?';
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
 /** What a small JSON blob is (image manifest, config, index, cache config), '' when not JSON. */
-function jsonKind(bytes: Buffer): string {
+function jsonKind(text: string): string {
   try {
-    const doc = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+    const doc = JSON.parse(text) as Record<string, unknown>;
     if (Array.isArray(doc.manifests)) return 'image index';
     if (doc.config && Array.isArray(doc.layers)) return 'image manifest';
     if (doc.rootfs || doc.architecture) return 'image config';
