@@ -1,6 +1,6 @@
 // The solver's cache: cache key -> the layers of each output. A record only
 // counts as a hit if every layer it names is still in the store.
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readJsonMaybe, writeJsonAtomic } from './atomic.ts';
 
@@ -22,6 +22,11 @@ export class CacheIndex {
 
   private file(key: string): string {
     return path.join(this.root, `${key.replace(/^sha256:/, '')}.json`);
+  }
+
+  /** Whether a record for `key` exists right now (a hint: read it with get()). */
+  has(key: string): boolean {
+    return existsSync(this.file(key));
   }
 
   get(key: string): Promise<CacheRecord | undefined> {

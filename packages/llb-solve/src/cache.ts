@@ -35,6 +35,9 @@ async function checkedLayer(store: Store, diffID: string, known: Map<string, Lay
 }
 
 async function loadLocal(store: Store, key: string): Promise<Ref[] | undefined> {
+  // no record is a miss without the lock: GC only removes records, and one
+  // another build writes a moment later is what claimStep waits for
+  if (!store.cache.has(key)) return undefined;
   let known = verified.get(store);
   if (!known) verified.set(store, (known = new Map()));
   return withStoreLock(store.dir, 'gc', async () => {
