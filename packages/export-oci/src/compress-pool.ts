@@ -3,16 +3,16 @@
 // Worker, whose transfers are fast where its node:worker_threads copies slowly.
 // With `threads: 0` (or for a pool that cannot start workers) jobs run inline on
 // the calling thread — same code, same bytes, one core.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, setPriority } from 'node:os';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import { runBlock, type BlockJob, type BlockResult } from './block-codec.mjs';
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
 const WORKER_URL = new URL('./compress-worker.mjs', import.meta.url);
 
-type Reply = { id: number; out?: Uint8Array; crc?: number; error?: string };
+type Reply = { id: number; out?: Uint8Array; crc?: number; error?: string } | { tid: number };
 type Pending = { resolve: (r: BlockResult) => void; reject: (e: Error) => void };
-type Thread = { post(msg: unknown, transfer: ArrayBuffer[]): void; close(): Promise<void>; busy: number };
+type Thread = { post(msg: unknown, transfer: ArrayBuffer[]): void; close(): Promise<void>; busy: number; /** its Linux thread id, once it lowered its priority */ tid?: number };
 
 export type PoolOptions = {
   /** worker threads; default: one per core; 0 runs jobs inline */
@@ -73,6 +73,16 @@ export class CompressPool {
 
   async close(): Promise<void> {
     const workers = this.workers.splice(0);
+    // a thread at nice 19 gets ~1.5 % of a core others want: on a busy
+    // machine its winding down would hold up the end of the build. Back to
+    // normal priority first (root may; otherwise it winds down as it can)
+    for (const w of workers) {
+      try {
+        if (w.tid !== undefined) setPriority(w.tid, 0);
+      } catch {
+        // not allowed to raise a priority
+      }
+    }
     await Promise.all(workers.map((w) => w.close()));
     this.failWith(new Error('compression pool closed'));
     this.failed = undefined;
@@ -87,7 +97,11 @@ export class CompressPool {
     }
   }
 
-  private onReply(r: Reply): void {
+  private onReply(thread: Thread, r: Reply): void {
+    if ('tid' in r) {
+      thread.tid = r.tid;
+      return;
+    }
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
@@ -103,20 +117,22 @@ export class CompressPool {
 
   private nodeWorker(): Thread {
     const w = new NodeWorker(WORKER_URL);
-    w.on('message', (r: Reply) => this.onReply(r));
+    const thread: Thread = { post: (m, t) => w.postMessage(m, t), close: () => w.terminate().then(() => {}), busy: 0 };
+    w.on('message', (r: Reply) => this.onReply(thread, r));
     w.on('error', (err) => this.failWith(new Error(`compression thread failed: ${err.message}`)));
-    return { post: (m, t) => w.postMessage(m, t), close: () => w.terminate().then(() => {}), busy: 0 };
+    return thread;
   }
 
   private webWorker(): Thread {
     type WebWorker = { postMessage(m: unknown, t: ArrayBuffer[]): void; terminate(): void; onmessage: unknown; onerror: unknown };
     const Ctor = (globalThis as unknown as { Worker: new (u: URL, o: { type: 'module' }) => WebWorker }).Worker;
     const w = new Ctor(WORKER_URL, { type: 'module' });
-    w.onmessage = (ev: { data: Reply }) => this.onReply(ev.data);
+    const thread: Thread = { post: (m, t) => w.postMessage(m, t), close: async () => w.terminate(), busy: 0 };
+    w.onmessage = (ev: { data: Reply }) => this.onReply(thread, ev.data);
     w.onerror = (ev: { message?: string; preventDefault?: () => void }) => {
       ev.preventDefault?.();
       this.failWith(new Error(`compression thread failed: ${ev.message ?? 'unknown error'}`));
     };
-    return { post: (m, t) => w.postMessage(m, t), close: async () => w.terminate(), busy: 0 };
+    return thread;
   }
 }

@@ -8,11 +8,16 @@ import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { runBlock } from './block-codec.mjs';
 
-/** Lower this thread's CPU priority (Linux: a thread is scheduled by its own id). */
+/**
+ * Lower this thread's CPU priority (Linux: a thread is scheduled by its own
+ * id), and tell the pool which id, so that it can restore the priority before
+ * the thread has to wind down.
+ */
 function setNice(nice) {
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
     os.setPriority(tid, nice);
+    port.postMessage({ tid });
   } catch {
     // not Linux, or not allowed: run at the process's priority
   }
