@@ -2,6 +2,7 @@
 // the real pipe (df-parse | llb-solve) with runc.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import process from 'node:process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sh, tempDir } from './helpers/cli.ts';
@@ -123,6 +124,29 @@ test('--network=none leaves only the loopback interface', async () => {
   const r = await build(ctx, store);
   assert.is(r.code, 0, r.err);
   assert.is(logs(r.err).trim(), 'lo');
+});
+
+test('a step runs under the default seccomp profile; --security=insecure without one', async () => {
+  const store = await tempDir('store');
+  // a user namespace needs no capability, only a syscall the profile refuses
+  const probe = 'grep Seccomp: /proc/self/status | tr -d " \\t"; unshare -U true 2>/dev/null && echo userns-made || echo userns-refused';
+  const ctx = await busyboxContext(`FROM bb\nRUN ${probe}\nRUN --security=insecure ${probe}`);
+  const r = await build(ctx, store, '--allow security.insecure');
+  assert.is(r.code, 0, r.err);
+  assert.equal(logs(r.err).trim().split('\n'), ['Seccomp:2', 'userns-refused', 'Seccomp:0', 'userns-made']);
+});
+
+// a static i386 program (308 bytes, from 12 lines of assembly): write(1, "i386 ok\n") and exit(0) through int 0x80
+const I386_HELLO = 'f0VMRgEBAQAAAAAAAAAAAAIAAwABAAAAVIAECDQAAACUAAAAAAAAADQAIAABACgABAADAAEAAABUAAAAVIAECFSABAgnAAAAJwAAAAcAAAABAAAAuAQAAAC7AQAAALlzgAQIuggAAADNgLgBAAAAMdvNgGkzODYgb2sKAC5zaHN0cnRhYgAudGV4dAAuZGF0YQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAALAAAAAQAAAAcAAABUgAQIVAAAAB8AAAAAAAAAAAAAAAEAAAAAAAAAEQAAAAEAAAADAAAAc4AECHMAAAAIAAAAAAAAAAAAAAABAAAAAAAAAAEAAAADAAAAAAAAAAAAAAB7AAAAFwAAAAAAAAAAAAAAAQAAAAAAAAA=';
+
+test('an i386 program runs under the profile (its syscalls are in the filter, as on BuildKit)', async () => {
+  if (process.arch !== 'x64') return; // runs natively on x86_64 only
+  const store = await tempDir('store');
+  const ctx = await busyboxContext('FROM bb\nCOPY hi32 /bin/hi32\nRUN ["/bin/hi32"]');
+  await fs.writeFile(path.join(ctx, 'hi32'), Buffer.from(I386_HELLO, 'base64'), { mode: 0o755 });
+  const r = await build(ctx, store);
+  assert.is(r.code, 0, r.err);
+  assert.is(logs(r.err), 'i386 ok\n');
 });
 
 test("a step's mounts as BuildKit's: the cgroup hierarchy read-only, /etc/hosts and resolv.conf read-only nosuid nodev noexec", async () => {

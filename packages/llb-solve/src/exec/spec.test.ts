@@ -23,7 +23,7 @@ type Spec = {
   root: { path: string; readonly: boolean };
   hostname: string;
   mounts: OciMount[];
-  linux: { namespaces: { type: string }[]; resources: { devices: unknown[] }; maskedPaths: string[]; readonlyPaths: string[] };
+  linux: { namespaces: { type: string }[]; resources: { devices: unknown[] }; maskedPaths: string[]; readonlyPaths: string[]; seccomp?: { defaultAction: string; syscalls: { names: string[] }[] } };
 };
 const spec = (over: Partial<SpecInput> = {}) => buildSpec({ ...BASE, ...over }) as unknown as Spec;
 
@@ -103,6 +103,15 @@ test('sandbox security: default capabilities, masked and read-only paths, read-o
   assert.equal([cg.type, cg.options], ['cgroup', ['ro', 'nosuid', 'noexec', 'nodev']]);
 });
 
+test('the default seccomp profile, for the default capabilities, unless insecure', () => {
+  for (const over of [{}, { rootless: true }, { network: 'none' as const }]) {
+    const sc = spec(over).linux.seccomp;
+    assert.is(sc?.defaultAction, 'SCMP_ACT_ERRNO');
+    assert.ok(sc?.syscalls.some((r) => r.names.includes('chroot')), 'chroot, as CAP_SYS_CHROOT is in the set');
+    assert.not.ok(sc?.syscalls.some((r) => r.names.includes('mount')), 'no mount without CAP_SYS_ADMIN');
+  }
+});
+
 test('insecure: extra capabilities, nothing masked, writable /sys', () => {
   const s = spec({ insecure: true });
   const want = [...DEFAULT_CAPS, 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_SYS_MODULE'];
@@ -112,6 +121,7 @@ test('insecure: extra capabilities, nothing masked, writable /sys', () => {
   const sys = s.mounts.find((m) => m.destination === '/sys')!;
   assert.ok(sys.options.includes('rw'));
   assert.ok(s.mounts.find((m) => m.destination === '/sys/fs/cgroup')!.options.includes('rw'), 'a writable cgroupfs');
+  assert.is(s.linux.seccomp, undefined, 'no seccomp filter');
   // and the default spec was not changed by building an insecure one
   assert.equal(spec().process.capabilities.bounding, DEFAULT_CAPS);
 });

@@ -1,9 +1,11 @@
 // The OCI runtime spec for one RUN step, close to what BuildKit hands runc:
 // containerd's default capabilities and masked paths, hostname buildkitsandbox,
 // generated /etc/hosts and /etc/resolv.conf, the cgroup hierarchy read-only,
-// host network unless `none`. (BuildKit also applies containerd's default
-// seccomp profile; runc here runs without one.)
+// host network unless `none`, the default seccomp profile. --security=insecure
+// gives the step every capability it needs and no seccomp filter, as BuildKit's
+// insecure mode does.
 import type { Ids } from '../fs/user.ts';
+import { defaultSeccomp } from './seccomp.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -74,6 +76,7 @@ export function buildSpec(s: SpecInput): Record<string, unknown> {
         : ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
           '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'],
       readonlyPaths: s.insecure ? [] : ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      ...(s.insecure ? {} : { seccomp: defaultSeccomp(caps) }),
     },
   };
 }
