@@ -50,8 +50,9 @@ test('the example builds, passes skopeo and umoci, and rebuilds from cache', asy
 test('layers compressed during the build are the ones the export would make', async () => {
   const ctx = await tempDir('ctx');
   await fs.copyFile('/bin/busybox', path.join(ctx, 'busybox'));
-  // the RUN waits, so the COPY layer before it is compressed meanwhile
-  await fs.writeFile(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "sh", "-c", "/bin/busybox sleep 1 && echo done > /done"]\n');
+  // the RUN waits, so the COPY layer before it is compressed meanwhile (at
+  // nice 19: with the whole suite running, 1 s was sometimes not enough)
+  await fs.writeFile(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "sh", "-c", "/bin/busybox sleep 3 && echo done > /done"]\n');
   const digests: string[] = [];
   for (const flag of ['', '--precompress none']) {
     const store = await tempDir('store');
