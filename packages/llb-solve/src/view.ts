@@ -118,10 +118,11 @@ export function lowerView(store: Store, ref: Ref): LayeredRoot {
 
 /** A layer chain read in userspace (see fs/layered.ts): answers without a mount. */
 export function layeredView(store: Store, ref: LayersRef): LayeredRoot {
-  return new LayeredRoot(ref.layers.map((l) => {
+  const dirs = ref.layers.map((l) => {
     if (!l.snapshot) throw new PipekitError(`layer ${l.diffID} has no unpacked snapshot`);
     return store.snapshots.dir(l.snapshot);
-  }));
+  });
+  return new LayeredRoot(dirs, { sealed: true });
 }
 
 const WILDCARD = /[*?[\\]/;

@@ -98,19 +98,41 @@ test('answers as the mounted overlay does', async () => {
   await fs.mkdir(target);
   execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${[...dirs].reverse().join(':')}`, target]);
   mounted = target;
-  const lr = new LayeredRoot(dirs);
-  for (const p of PATHS) {
-    const e = lr.lstat(p);
-    assert.is(e ? kind(e.host) : 'none', kind(path.join(target, p)), `lstat ${p}`);
-    for (const follow of [true, false]) {
-      const viaKernel = path.posix.normalize(`/${path.relative(target, await resolveInRoot(target, p, follow))}`);
-      assert.is(lr.resolve(p, follow), viaKernel, `resolve ${p} (follow ${follow})`);
+  // sealed twice: the second view answers from what the first looked up
+  for (const sealed of [false, true, true]) {
+    const lr = new LayeredRoot(dirs, { sealed });
+    for (const p of PATHS) {
+      const e = lr.lstat(p);
+      assert.is(e ? kind(e.host) : 'none', kind(path.join(target, p)), `lstat ${p} (sealed ${sealed})`);
+      for (const follow of [true, false]) {
+        const viaKernel = path.posix.normalize(`/${path.relative(target, await resolveInRoot(target, p, follow))}`);
+        assert.is(lr.resolve(p, follow), viaKernel, `resolve ${p} (follow ${follow}, sealed ${sealed})`);
+      }
     }
+    assert.is(lr.readText('/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nweb:x:33:33::/var/www:/bin/sh\n');
+    assert.is(lr.readText('/usr/lib'), undefined);
+    assert.is(lr.readText('/gone/deep/file'), undefined);
+    assert.throws(() => lr.resolve('/loop/x'), /too many levels/);
   }
-  assert.is(lr.readText('/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nweb:x:33:33::/var/www:/bin/sh\n');
-  assert.is(lr.readText('/usr/lib'), undefined);
-  assert.is(lr.readText('/gone/deep/file'), undefined);
-  assert.throws(() => lr.resolve('/loop/x'), /too many levels/);
+});
+
+test('a sealed chain looks each layer up once: a view with a layer more reads only the new one', async () => {
+  const base = await fs.mkdtemp(path.join(tmpdir(), 'layered-sealed-'));
+  made.push(base);
+  const low = await makeLayer(base, 'low', { 'etc/os': 'debian', 'bin/sh': 'x' });
+  assert.is(new LayeredRoot([low], { sealed: true }).lstat('/etc/os')?.host, path.join(low, 'etc/os'));
+  assert.is(new LayeredRoot([low], { sealed: true }).lstat('/etc/hosts'), undefined);
+  // committed snapshots never change: a change under one goes unseen by sealed views (not by plain ones)
+  await fs.rm(path.join(low, 'etc/os'));
+  await fs.writeFile(path.join(low, 'etc/hosts'), '');
+  const top = await makeLayer(base, 'top', { 'etc/new': 'y' });
+  const grown = new LayeredRoot([low, top], { sealed: true });
+  assert.is(grown.lstat('/etc/os')?.host, path.join(low, 'etc/os'));
+  assert.is(grown.lstat('/etc/hosts'), undefined);
+  assert.is(grown.lstat('/etc/new')?.host, path.join(top, 'etc/new'));
+  const plain = new LayeredRoot([low, top]);
+  assert.is(plain.lstat('/etc/os'), undefined);
+  assert.is(plain.lstat('/etc/hosts')?.host, path.join(low, 'etc/hosts'));
 });
 
 test('an empty chain has nothing but its root', () => {

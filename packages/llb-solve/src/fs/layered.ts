@@ -18,15 +18,46 @@ import { isOpaqueDirSync, isWhiteout } from '@pipekit/cas-store';
 
 export type LayeredEntry = { st: Stats; host: string };
 
+// A committed snapshot never changes: what an lstat found in one (or did not
+// find) holds for every later view of a chain through it. Each step of a build
+// sees the chain of the step before plus one layer, so it reads its new top
+// layer and takes the rest from here, instead of every layer again.
+const sealedStats = new Map<string, Stats | null>();
+const sealedOpaque = new Map<string, boolean>();
+const SEALED_MAX = 100_000;
+
+function remember<T>(m: Map<string, T>, k: string, v: T): T {
+  if (m.size >= SEALED_MAX) m.clear();
+  m.set(k, v);
+  return v;
+}
+
+function sealedLstat(p: string): Stats | undefined {
+  const known = sealedStats.get(p);
+  if (known !== undefined) return known ?? undefined;
+  return remember(sealedStats, p, lstatMaybe(p) ?? null) ?? undefined;
+}
+
+function sealedIsOpaque(p: string): boolean {
+  return sealedOpaque.get(p) ?? remember(sealedOpaque, p, isOpaqueDirSync(p));
+}
 
 export class LayeredRoot {
   /** absolute snapshot dirs, top layer first */
   readonly dirs: string[];
   private readonly memo = new Map<string, LayeredEntry | null>();
+  private readonly lstatHost: (p: string) => Stats | undefined;
+  private readonly isOpaque: (p: string) => boolean;
 
-  /** `layers`: absolute snapshot dirs, bottom layer first (image order). */
-  constructor(layers: string[]) {
+  /**
+   * `layers`: absolute snapshot dirs, bottom layer first (image order).
+   * `sealed`: they are committed snapshots, which never change (their entries
+   * are then looked up once per process).
+   */
+  constructor(layers: string[], opts: { sealed?: boolean } = {}) {
     this.dirs = [...layers].reverse();
+    this.lstatHost = opts.sealed ? sealedLstat : lstatMaybe;
+    this.isOpaque = opts.sealed ? sealedIsOpaque : isOpaqueDirSync;
   }
 
   /**
@@ -42,7 +73,7 @@ export class LayeredRoot {
   private top(rel: string): LayeredEntry | undefined {
     for (const d of this.dirs) {
       const host = path.join(d, rel);
-      const st = lstatMaybe(host);
+      const st = this.lstatHost(host);
       if (st) return { st, host };
     }
     return undefined;
@@ -58,7 +89,7 @@ export class LayeredRoot {
     if (parent?.st.isDirectory()) {
       for (const d of this.dirs) {
         const host = path.join(d, rel);
-        const st = lstatMaybe(host);
+        const st = this.lstatHost(host);
         if (st) {
           found = isWhiteout(st) ? null : { st, host };
           break;
@@ -75,9 +106,9 @@ export class LayeredRoot {
     let cur = d;
     for (let i = 0; i < parts.length - 1; i++) {
       cur = path.join(cur, parts[i]);
-      const st = lstatMaybe(cur);
+      const st = this.lstatHost(cur);
       if (!st) return false;
-      if (!st.isDirectory() || isOpaqueDirSync(cur)) return true;
+      if (!st.isDirectory() || this.isOpaque(cur)) return true;
     }
     return false;
   }
