@@ -76,8 +76,26 @@ const changes: { name: string; revised: boolean; change: (src: string) => Promis
     await fs.chmod(path.join(src, 'sub'), 0o700);
     await fs.utimes(path.join(src, 'sub'), later(9), later(9));
   } },
-  { name: 'a file added', revised: false, change: (src) => fs.writeFile(path.join(src, 'sub', 'new.txt'), 'new\n') },
-  { name: 'a file removed', revised: false, change: (src) => fs.rm(path.join(src, 'b.txt')) },
+  { name: 'a file added', revised: true, change: (src) => fs.writeFile(path.join(src, 'sub', 'new.txt'), 'new\n') },
+  { name: 'a file added that sorts first, one that sorts last', revised: true, change: async (src) => {
+    await fs.writeFile(path.join(src, 'sub', '.first'), '1\n');
+    await fs.writeFile(path.join(src, 'sub', '~last'), '2\n');
+  } },
+  { name: 'a dir of files and a symlink added', revised: true, change: async (src) => {
+    await fs.mkdir(path.join(src, 'sub', 'x', 'deep', 'er'), { recursive: true });
+    await fs.writeFile(path.join(src, 'sub', 'x', 'deep', 'er', 'z.txt'), 'z\n');
+    await fs.writeFile(path.join(src, 'sub', 'x', 'deep', 'a.txt'), 'a\n');
+    await fs.symlink('../f.txt', path.join(src, 'sub', 'x', 'deep', 'up'));
+  } },
+  { name: 'a file renamed in its dir', revised: true, change: (src) => fs.rename(path.join(src, 'sub', 'new.txt'), path.join(src, 'sub', 'renamed.txt')) },
+  { name: 'a dir with its files removed', revised: true, change: (src) => fs.rm(path.join(src, 'sub', 'x', 'deep'), { recursive: true }) },
+  { name: 'a file removed, one added, in two dirs', revised: true, change: async (src) => {
+    await fs.rm(path.join(src, 'sub', 'c.txt'));
+    await fs.writeFile(path.join(src, 'sub', 'y', 'g.txt'), 'g\n');
+  } },
+  // what a changed dir holds is all copied again (a dir moved in keeps its entries' ctimes): past a quarter of the layer, as usual
+  { name: 'a file removed from a dir of most of the layer', revised: false, change: (src) => fs.rm(path.join(src, 'fill', 'f3.txt')) },
+  { name: 'a file removed from the source dir itself', revised: false, change: (src) => fs.rm(path.join(src, 'b.txt')) },
   {
     name: 'a file made a dir', revised: false,
     change: async (src) => {
@@ -95,7 +113,7 @@ const changes: { name: string; revised: boolean; change: (src: string) => Promis
 test('a COPY rebuilt after changes to its source gives what a cold build gives, revised in place when only entries changed', async () => {
   const files: Record<string, string> = { 'src/a.txt': 'a\n', 'src/b.txt': 'b\n', 'src/r.txt': 'r\n', 'src/sub/c.txt': 'c\n', 'src/sub/x/f.txt': 'x\n', 'src/sub/y/f.txt': 'y\n' };
   // enough unchanged entries that a few changes are a small share
-  for (let i = 0; i < 40; i++) files[`src/fill/f${i}.txt`] = `${i}\n`;
+  for (let i = 0; i < 100; i++) files[`src/fill/f${i}.txt`] = `${i}\n`;
   const ctx = await busyboxContext(DOCKERFILE, files);
   await fs.symlink('c.txt', path.join(ctx, 'src', 'sub', 'link'));
   await fs.chmod(path.join(ctx, 'src', 'sub'), 0o750);

@@ -13,12 +13,16 @@
 // cache key knows them (its walk lstat'ed every entry, or it came from records
 // and asked find what changed); else find is asked here.
 //
+// Entries added to or removed from a changed dir are written into the snapshot
+// or removed from it, and their bytes go into the tar where packing the tree
+// would put them: it walks each dir's names in code-unit order, depth first.
+//
 // Only the plain case is taken, where the result is what a full copy would
 // make, byte for byte: the same step definition and inputs (previousResult
 // checks), the contents of one source dir (no wildcard, no --exclude, no
-// .dockerignore re-includes), every changed entry of the same type at the same
-// place, no entry added or removed, and nothing changed that the base also holds.
-import { lstatSync, readdirSync, lutimesSync, type Stats } from 'node:fs';
+// .dockerignore re-includes), every changed entry that was there before of the
+// same type, and nothing changed, added or removed that the base also holds.
+import { lstatSync, mkdirSync, readdirSync, lutimesSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { type CopyAction, type FileAction } from '@pipekit/wire';
 import { packEntry, reviseLayer, tarEntries, type LayerEntry, type Revision, type TarEntrySpan } from '@pipekit/cas-store';
@@ -45,6 +49,7 @@ const MAX_CHANGED = 50_000;
 type Change = { src: string; st: Stats; rel: string };
 
 const TAR_TYPE = { file: [0x30, 0], dir: [0x35], symlink: [0x32] };
+const HARD_LINK = 0x31;
 
 function kindOf(st: Stats): 'file' | 'dir' | 'symlink' | undefined {
   if (st.isFile()) return 'file';
@@ -53,11 +58,23 @@ function kindOf(st: Stats): 'file' | 'dir' | 'symlink' | undefined {
   return undefined;
 }
 
-function sameNames(a: string[], b: string[]): boolean {
-  if (a.length !== b.length) return false;
-  const sb = [...b].sort();
-  return [...a].sort().every((n, i) => n === sb[i]);
+/** The order in which packing a tree writes two of its paths: depth first, names in code-unit order. */
+function walkOrder(a: string, b: string): number {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) if (pa[i] !== pb[i]) return pa[i] < pb[i] ? -1 : 1;
+  return pa.length - pb.length;
 }
+
+/** Bytes of a tree as dirBytes counts them (file sizes and symlink lengths; no hard links here). */
+function treeBytes(abs: string): number {
+  const st = lstatSync(abs);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(abs).reduce((n, name) => n + treeBytes(path.join(abs, name)), 0);
+}
+
+/** One splice of the previous tar: the bytes from `start` to `end` become `bytes` (an insertion when they are equal). */
+type Splice = { start: number; end: number; bytes: Buffer; rel: string };
 
 /**
  * The new layer on top of `base` for the single copy action `a` of `v`, made
@@ -100,51 +117,107 @@ export async function patchPrevious(
     const rel = path.posix.join(destRel, path.relative(srcAbs, abs).split(path.sep).join('/'));
     changes.push({ src: abs, st, rel });
   }
+  // parents before children: an added dir is made before what goes in it
+  changes.sort((x, y) => walkOrder(x.rel, y.rel));
 
   // everything that can rule this case out is checked before the snapshot is taken
   const tar = await ctx.store.blobs.read(prev.blob.digest).catch(() => undefined);
   if (!tar) return undefined;
   const entries = tarEntries(tar);
   if (changes.length > entries.size * MAX_CHANGED_SHARE) return undefined;
+  const added = new Set<string>();
+  const removed: string[] = [];
   for (const ch of changes) {
     const kind = kindOf(ch.st);
     // a changed file's entry is made in memory: a big one is streamed by the usual copy
-    if (ch.st.size > MAX_FILE_BYTES) return undefined;
-    const old = lstatSync(path.join(prev.snapshotDir, ch.rel), { throwIfNoEntry: false });
-    if (!kind || !old || kindOf(old) !== kind) return undefined;
-    const e = entries.get(ch.rel);
-    if (!e || !TAR_TYPE[kind].includes(e.type)) return undefined;
-    // a dir's entries: the same names (a copy leaves out nothing a plain dir holds)
-    if (kind === 'dir' && !sameNames(readdirSync(ch.src).filter((n) => kept(path.join(ch.src, n))), readdirSync(path.join(prev.snapshotDir, ch.rel)))) return undefined;
+    if (!kind || ch.st.size > MAX_FILE_BYTES) return undefined;
     // the base's own entry could make a cold build leave this one out of its layer (dropUnchanged)
     if (view.lstat(ch.rel)) return undefined;
+    const old = lstatSync(path.join(prev.snapshotDir, ch.rel), { throwIfNoEntry: false });
+    const e = entries.get(ch.rel);
+    if (!old) {
+      // new here: in a dir the previous layer holds, or in one added with it
+      const parent = path.posix.dirname(ch.rel);
+      if (e || !(added.has(parent) || lstatSync(path.join(prev.snapshotDir, parent), { throwIfNoEntry: false })?.isDirectory())) return undefined;
+      added.add(ch.rel);
+      continue;
+    }
+    if (kindOf(old) !== kind || !e || !TAR_TYPE[kind].includes(e.type)) return undefined;
+    // a dir's entries that the source no longer has (what a copy leaves out is not there either)
+    if (kind === 'dir') {
+      const now = new Set(readdirSync(ch.src).filter((n) => kept(path.join(ch.src, n))));
+      for (const n of readdirSync(path.join(prev.snapshotDir, ch.rel))) if (!now.has(n)) removed.push(path.posix.join(ch.rel, n));
+    }
   }
+  if (changes.length + removed.length > entries.size * MAX_CHANGED_SHARE) return undefined;
+  // where new entries go and what removed ones span, in the previous tar
+  const names = [...entries.keys()];
+  const splices: Splice[] = [];
+  if (added.size || removed.length) {
+    // a hard link's target may be what moves or goes; and the archive must be in walk order to place entries
+    for (let k = 0; k < names.length; k++) {
+      if ((entries.get(names[k]) as TarEntrySpan).type === HARD_LINK || (k > 0 && walkOrder(names[k - 1], names[k]) >= 0)) return undefined;
+    }
+    const index = new Map(names.map((n, k) => [n, k]));
+    for (const rel of removed) {
+      const k = index.get(rel);
+      if (k === undefined) return undefined;
+      let last = k;
+      while (last + 1 < names.length && names[last + 1].startsWith(`${rel}/`)) last++;
+      splices.push({ start: (entries.get(rel) as TarEntrySpan).start, end: (entries.get(names[last]) as TarEntrySpan).end, bytes: Buffer.alloc(0), rel });
+    }
+  }
+  // in walk order (checked when entries are added): the last entry ends the archive's entries
+  const tarEnd = names.length ? (entries.get(names[names.length - 1]) as TarEntrySpan).end : 0;
+  /** Offset where packing would write `rel`: before the first entry it precedes, else after the last. */
+  const insertAt = (rel: string): number => {
+    let lo = 0;
+    let hi = names.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (walkOrder(names[mid], rel) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < names.length ? (entries.get(names[lo]) as TarEntrySpan).start : tarEnd;
+  };
 
   const copyCtx: CopyContext = { owner: await resolveOwner(view), fromLocal: true };
   return reviseLayer(ctx.store, prev.layer, async (dir, bytes) => {
+    let delta = 0;
+    for (const rel of removed) {
+      delta -= treeBytes(path.join(dir, rel));
+      rmSync(path.join(dir, rel), { recursive: true, force: true });
+    }
     const files = changes.filter((ch) => !ch.st.isDirectory());
     const dirs = changes.filter((ch) => ch.st.isDirectory());
+    for (const ch of dirs) if (added.has(ch.rel)) mkdirSync(path.join(dir, ch.rel));
     // replacing a file changes its dir's times: those of dirs that did not change are put back
     const parents = new Map<string, Stats>();
     for (const ch of files) {
       const p = path.join(dir, path.posix.dirname(ch.rel));
       if (!parents.has(p)) parents.set(p, lstatSync(p));
     }
-    let delta = 0;
     for (const ch of files) {
       const dst = path.join(dir, ch.rel);
-      delta -= lstatSync(dst).size;
+      if (!added.has(ch.rel)) delta -= lstatSync(dst).size;
       await replaceEntry(ch.src, ch.st, dst, c, copyCtx);
     }
     for (const [p, st] of parents) lutimesSync(p, st.atimeMs / 1000, st.mtimeMs / 1000);
     for (const ch of dirs) copyDirMeta(ch.st, path.join(dir, ch.rel), c, copyCtx);
-    const replaced = changes.map((ch) => {
+    for (const ch of changes) {
       const abs = path.join(dir, ch.rel);
       const st = lstatSync(abs);
       if (!st.isDirectory()) delta += st.size;
-      return { span: entries.get(ch.rel) as TarEntrySpan, bytes: packEntry(ch.rel, abs, st) };
-    });
-    return { tar: spliced(tar, replaced), bytes: bytes === undefined ? undefined : bytes + delta } satisfies Revision;
+      const bytes = packEntry(ch.rel, abs, st);
+      if (added.has(ch.rel)) {
+        const at = insertAt(ch.rel);
+        splices.push({ start: at, end: at, bytes, rel: ch.rel });
+      } else {
+        const span = entries.get(ch.rel) as TarEntrySpan;
+        splices.push({ start: span.start, end: span.end, bytes, rel: ch.rel });
+      }
+    }
+    return { tar: spliced(tar, splices), bytes: bytes === undefined ? undefined : bytes + delta } satisfies Revision;
   });
 }
 
@@ -181,13 +254,17 @@ async function findChanged(dir: string, since: number, kept: (abs: string) => bo
   return out;
 }
 
-/** `tar` with each given entry's bytes replaced. */
-async function* spliced(tar: Buffer, replaced: { span: TarEntrySpan; bytes: Buffer }[]): AsyncGenerator<Uint8Array> {
+/**
+ * `tar` with its splices applied. At one offset, insertions come before the
+ * entry there (which may itself be replaced or removed), in walk order.
+ */
+async function* spliced(tar: Buffer, splices: Splice[]): AsyncGenerator<Uint8Array> {
+  const ordered = [...splices].sort((x, y) => x.start - y.start || (y.end === y.start ? 1 : 0) - (x.end === x.start ? 1 : 0) || walkOrder(x.rel, y.rel));
   let pos = 0;
-  for (const r of [...replaced].sort((x, y) => x.span.start - y.span.start)) {
-    if (r.span.start > pos) yield tar.subarray(pos, r.span.start);
-    yield r.bytes;
-    pos = r.span.end;
+  for (const s of ordered) {
+    if (s.start > pos) yield tar.subarray(pos, s.start);
+    if (s.bytes.length) yield s.bytes;
+    pos = Math.max(pos, s.end);
   }
   yield tar.subarray(pos);
 }
