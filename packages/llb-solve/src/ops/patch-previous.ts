@@ -106,11 +106,29 @@ export async function patchPrevious(
   const destRel = destParts.join('/');
 
   // a changed dir may have been moved here, bringing entries whose ctimes did
-  // not change: everything below it counts as changed (the source dir's own
-  // change would be all of it, so then it is copied as usual)
-  if (found.has(srcAbs)) return undefined;
+  // not change: below it, every dir counts as changed, and every other entry
+  // unless its content record is the last build's and its copy has the same
+  // mtime in whole seconds, as a layer holds it (then copying it again would
+  // give the same entry; a copy keeps a time to the ms or finer, so one that
+  // could round into the next second counts as changed)
+  const snapshotOf = (abs: string) => path.join(prev.snapshotDir, destRel, path.relative(srcAbs, abs));
+  const unchanged = (abs: string, st: Stats): boolean => {
+    const key = path.posix.normalize(`/${path.relative(src.dir, abs).split(path.sep).join('/')}`);
+    const was = prev.files[key];
+    if (was === undefined || was !== prev.current[key]) return false;
+    if (c.timestamp >= 0) return true;
+    const old = lstatSync(snapshotOf(abs), { throwIfNoEntry: false });
+    const sec = Math.floor(st.mtimeMs / 1000);
+    return old !== undefined && !old.isDirectory() && Math.floor(old.mtimeMs / 1000) === sec && Math.floor(Math.round(st.mtimeMs) / 1000) === sec;
+  };
+  // the source dir itself: its dest keeps its mode and owner and takes its times (see copyAction)
+  const top = found.get(srcAbs);
+  found.delete(srcAbs);
+  if (top && destRel === '') return undefined;
   const changed = new Map(found);
-  for (const [abs, st] of found) if (st.isDirectory() && !below(abs, changed, MAX_CHANGED, kept)) return undefined;
+  for (const [abs, st] of [...found, ...(top ? [[srcAbs, top] as const] : [])]) {
+    if (st.isDirectory() && !below(abs, changed, MAX_CHANGED, kept, unchanged)) return undefined;
+  }
   if (changed.size > MAX_CHANGED) return undefined;
   const changes: Change[] = [];
   for (const [abs, st] of changed) {
@@ -127,6 +145,19 @@ export async function patchPrevious(
   if (changes.length > entries.size * MAX_CHANGED_SHARE) return undefined;
   const added = new Set<string>();
   const removed: string[] = [];
+  // the dest's times: in the layer (not left out as the base's own), and not by chance the base's again
+  const topTime = top && (c.timestamp >= 0 ? new Date(c.timestamp * 1000) : top.mtime);
+  if (topTime) {
+    if (entries.get(destRel)?.type !== TAR_TYPE.dir[0]) return undefined;
+    const inBase = view.lstat(destRel)?.st;
+    if (inBase && Math.floor(inBase.mtimeMs / 1000) === Math.floor(topTime.getTime() / 1000)) return undefined;
+  }
+  /** Entries of the source dir `abs` (a copy leaves out what .dockerignore does) that its copy at `rel` no longer has. */
+  const gone = (abs: string, rel: string) => {
+    const now = new Set(readdirSync(abs).filter((n) => kept(path.join(abs, n))));
+    for (const n of readdirSync(path.join(prev.snapshotDir, rel))) if (!now.has(n)) removed.push(path.posix.join(rel, n));
+  };
+  if (top) gone(srcAbs, destRel);
   for (const ch of changes) {
     const kind = kindOf(ch.st);
     // a changed file's entry is made in memory: a big one is streamed by the usual copy
@@ -143,11 +174,7 @@ export async function patchPrevious(
       continue;
     }
     if (kindOf(old) !== kind || !e || !TAR_TYPE[kind].includes(e.type)) return undefined;
-    // a dir's entries that the source no longer has (what a copy leaves out is not there either)
-    if (kind === 'dir') {
-      const now = new Set(readdirSync(ch.src).filter((n) => kept(path.join(ch.src, n))));
-      for (const n of readdirSync(path.join(prev.snapshotDir, ch.rel))) if (!now.has(n)) removed.push(path.posix.join(ch.rel, n));
-    }
+    if (kind === 'dir') gone(ch.src, ch.rel);
   }
   if (changes.length + removed.length > entries.size * MAX_CHANGED_SHARE) return undefined;
   // where new entries go and what removed ones span, in the previous tar
@@ -204,6 +231,12 @@ export async function patchPrevious(
     }
     for (const [p, st] of parents) lutimesSync(p, st.atimeMs / 1000, st.mtimeMs / 1000);
     for (const ch of dirs) copyDirMeta(ch.st, path.join(dir, ch.rel), c, copyCtx);
+    if (topTime) {
+      const abs = path.join(dir, destRel);
+      lutimesSync(abs, topTime, topTime);
+      const span = entries.get(destRel) as TarEntrySpan;
+      splices.push({ start: span.start, end: span.end, bytes: packEntry(destRel, abs, lstatSync(abs)), rel: destRel });
+    }
     for (const ch of changes) {
       const abs = path.join(dir, ch.rel);
       const st = lstatSync(abs);
@@ -221,15 +254,19 @@ export async function patchPrevious(
   });
 }
 
-/** Add everything below `dir` a copy takes to `into` with its stats; false past `max` entries. */
-function below(dir: string, into: Map<string, Stats>, max: number, kept: (abs: string) => boolean): boolean {
+/**
+ * Add what a copy takes below `dir` to `into` with its stats (every dir, and
+ * every other entry not `unchanged`); false past `max` entries.
+ */
+function below(dir: string, into: Map<string, Stats>, max: number, kept: (abs: string) => boolean, unchanged: (abs: string, st: Stats) => boolean): boolean {
   for (const name of readdirSync(dir)) {
     const abs = path.join(dir, name);
     if (!kept(abs)) continue;
     const st = lstatSync(abs);
+    if (!st.isDirectory() && unchanged(abs, st)) continue;
     into.set(abs, st);
     if (into.size > max) return false;
-    if (st.isDirectory() && !below(abs, into, max, kept)) return false;
+    if (st.isDirectory() && !below(abs, into, max, kept, unchanged)) return false;
   }
   return true;
 }
