@@ -49,6 +49,10 @@ export async function diskStat(dir: string): Promise<{ total: number; free: numb
 
 /** Newest of mtime and ctime (a rename updates ctime): when an entry last changed. */
 export function changedAt(p: string): number | undefined {
-  const st = lstatSync(p, { throwIfNoEntry: false });
-  return st ? Math.max(st.mtimeMs, st.ctimeMs) : undefined;
+  try {
+    const st = lstatSync(p);
+    return Math.max(st.mtimeMs, st.ctimeMs);
+  } catch {
+    return undefined;
+  }
 }
