@@ -315,13 +315,29 @@ const RECORD_CHANGES: [string, boolean, (src: string) => Promise<unknown>][] = [
   ['a dir mode', true, (s) => fs.chmod(path.join(s, 'd5'), 0o700)],
   ['an ignored file', true, (s) => fs.writeFile(path.join(s, 'd1', 'debug.log'), 'more\n')],
   ['a file in an ignored dir', true, (s) => fs.writeFile(path.join(s, 'cache', 'x'), 'y\n')],
-  ['a file added', false, (s) => fs.writeFile(path.join(s, 'd6', 'new.txt'), 'new\n')],
+  ['a file added', true, (s) => fs.writeFile(path.join(s, 'd6', 'new.txt'), 'new\n')],
+  ['files added that sort first and last, and at the top', true, async (s) => {
+    await fs.writeFile(path.join(s, 'd6', '.first'), '1\n');
+    await fs.writeFile(path.join(s, 'd6', '~last'), '2\n');
+    await fs.writeFile(path.join(s, 'top.txt'), 'top\n');
+  }],
+  ['a dir of files, a symlink and an ignored file added', true, async (s) => {
+    await fs.mkdir(path.join(s, 'd2', 'new', 'deeper'), { recursive: true });
+    await fs.writeFile(path.join(s, 'd2', 'new', 'deeper', 'z.txt'), 'z\n');
+    await fs.writeFile(path.join(s, 'd2', 'new', 'a.txt'), 'a\n');
+    await fs.writeFile(path.join(s, 'd2', 'new', 'trace.log'), 'ignored\n');
+    await fs.symlink('a.txt', path.join(s, 'd2', 'new', 'l'));
+  }],
+  ['a dir removed, a file renamed', true, async (s) => {
+    await fs.rm(path.join(s, 'd10'), { recursive: true });
+    await fs.rename(path.join(s, 'd5', 'f3.txt'), path.join(s, 'd5', 'renamed.txt'));
+  }],
   ['two dirs swapped (their files keep their ctimes)', false, async (s) => {
     await fs.rename(path.join(s, 'd8'), path.join(s, 'tmp'));
     await fs.rename(path.join(s, 'd9'), path.join(s, 'd8'));
     await fs.rename(path.join(s, 'tmp'), path.join(s, 'd9'));
   }],
-  ['a file removed', false, (s) => fs.rm(path.join(s, 'd6', 'f2.txt'))],
+  ['a file removed', true, (s) => fs.rm(path.join(s, 'd6', 'f2.txt'))],
   ['a file made a dir', false, async (s) => {
     await fs.rm(path.join(s, 'd7', 'f0.txt'));
     await fs.mkdir(path.join(s, 'd7', 'f0.txt'));

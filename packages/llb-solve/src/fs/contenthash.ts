@@ -14,6 +14,7 @@ import { contextReads } from './read-cache.ts';
 import type { PatternMatcher } from './dockerignore.ts';
 import { CONTEXT_ROOT_MODE, ignoredIn } from './copy-filter.ts';
 import { expandGlob, hasMeta } from './glob.ts';
+import { walkOrder } from './walk-order.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
 
 export type HashOptions = {
@@ -124,9 +125,12 @@ const KEEP_RECORDS_FROM = 1000;
 /**
  * The checksum of source `p` (at `abs`, reached directly) from the records of
  * its last walk, re-reading only the entries changed since (find, see
- * context-memo.ts). Undefined when that cannot be trusted: no records, an entry
- * added, removed or of another type (its dir changed too, and lists otherwise),
- * or find cannot tell. Fills `collect` as a walk would.
+ * context-memo.ts). An entry added to or removed from a changed dir shows as
+ * that dir's other list of names: an added one is walked (with all below it)
+ * and its records go in where a walk puts them, a removed one's go. Undefined
+ * when that cannot be trusted: no records, an entry of another type, a dir
+ * moved here (another inode), or find cannot tell. Fills `collect` as a walk
+ * would.
  */
 async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: Prune | undefined): Promise<{ sum: string; at: number; records: Records } | undefined> {
   const memo = w.opts.memo as ContextMemo;
@@ -141,6 +145,9 @@ async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: 
   let at: Map<string, number> | undefined;
   let children: Map<string, string[]> | undefined;
   const stats = new Map<string, Stats>();
+  // the subs of removed entries (their records go with everything below them), and the records of added ones
+  const removed = new Set<string>();
+  const added: Records['entries'] = [];
   for (const rel of changed.entries.keys()) {
     const sub = topRel === '' ? rel : rel === topRel ? '' : rel.startsWith(`${topRel}/`) ? rel.slice(topRel.length + 1) : undefined;
     if (sub === undefined) continue;
@@ -166,19 +173,50 @@ async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: 
         }
       }
       const names = readdirSync(eAbs).filter((n) => !w.opts.skip?.(`${sub ? `${p}/${sub}` : p}/${n}`)).sort();
-      const had = [...(children.get(sub) ?? [])].sort();
-      if (names.length !== had.length || names.some((n, k) => n !== had[k])) return undefined;
+      const had = new Set(children.get(sub) ?? []);
+      const now = new Set(names);
+      for (const n of had) if (!now.has(n)) removed.add(sub ? `${sub}/${n}` : n);
+      for (const n of names) {
+        if (had.has(n)) continue;
+        // walked as a full walk would (its own hash and records; `collect` is filled in walk order below)
+        const part: Walk = { ...w, opts: { ...w.opts, collect: undefined }, h: crypto.createHash('sha256'), entries: [] };
+        await hashTree(path.join(eAbs, n), `${sub ? `${p}/${sub}` : p}/${n}`, part);
+        for (const e of part.entries as Records['entries']) {
+          const st = lstatMaybe(path.join(abs, e[0]));
+          if (st) stats.set(path.join(abs, e[0]), st);
+          added.push(e);
+        }
+      }
     }
     stats.set(eAbs, st);
     entries[i] = [sub, await recordOf(eAbs, sub ? `${p}/${sub}` : p, st, w), ...(st.isDirectory() ? [st.ino] : [])] as Records['entries'][number];
   }
-  for (const [sub, record] of entries) {
+  const all = removed.size || added.length ? relisted(entries, removed, added) : entries;
+  for (const [sub, record] of all) {
     w.h.update(record);
     w.opts.collect?.set(path.posix.normalize(`/${sub ? `${p}/${sub}` : p}`), record);
   }
   contextReads.noteChanges(abs, { since, stats });
   const sum = `sha256:${w.h.digest('hex')}`;
-  return { sum, at: Math.min(changed.startedAt, w.readAt), records: { v: 2, sum, top: abs, entries } };
+  return { sum, at: Math.min(changed.startedAt, w.readAt), records: { v: 2, sum, top: abs, entries: all } };
+}
+
+/** `entries` (in walk order) without the removed subs and what is below them, with `added` merged in walk order. */
+function relisted(entries: Records['entries'], removed: Set<string>, added: Records['entries']): Records['entries'] {
+  const gone = (s: string) => {
+    for (let cut = s.length; cut > 0; cut = s.lastIndexOf('/', cut - 1)) if (removed.has(s.slice(0, cut))) return true;
+    return false;
+  };
+  const kept = entries.filter(([s]) => !gone(s));
+  const fresh = [...added].sort((x, y) => walkOrder(x[0], y[0]));
+  const out: Records['entries'] = [];
+  let j = 0;
+  for (const e of kept) {
+    while (j < fresh.length && walkOrder(fresh[j][0], e[0]) < 0) out.push(fresh[j++]);
+    out.push(e);
+  }
+  while (j < fresh.length) out.push(fresh[j++]);
+  return out;
 }
 
 /** A program's file capabilities are part of what a copy takes (see copy.ts), so of its record too. */

@@ -36,6 +36,7 @@ import { hasMeta } from '../fs/glob.ts';
 import { resolveInContext } from '../fs/resolve.ts';
 import { contextReads } from '../fs/read-cache.ts';
 import { MARGIN_MS } from '../fs/context-memo.ts';
+import { walkOrder } from '../fs/walk-order.ts';
 import { changesSince } from '../fs/changed-since.ts';
 import { planDirs } from './direct-copy.ts';
 
@@ -56,14 +57,6 @@ function kindOf(st: Stats): 'file' | 'dir' | 'symlink' | undefined {
   if (st.isDirectory()) return 'dir';
   if (st.isSymbolicLink()) return 'symlink';
   return undefined;
-}
-
-/** The order in which packing a tree writes two of its paths: depth first, names in code-unit order. */
-function walkOrder(a: string, b: string): number {
-  const pa = a.split('/');
-  const pb = b.split('/');
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) if (pa[i] !== pb[i]) return pa[i] < pb[i] ? -1 : 1;
-  return pa.length - pb.length;
 }
 
 /** Bytes of a tree as dirBytes counts them (file sizes and symlink lengths; no hard links here). */
