@@ -1,6 +1,6 @@
 // Bytes under a directory: regular file sizes plus symlink lengths (apparent
 // size, the same on every filesystem), hard links counted once.
-import { promises as fs, lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { promises as fs, readdirSync, type Dirent } from 'node:fs';
 import { lstatMaybe } from '@pipekit/wire';
 import path from 'node:path';
 
@@ -49,10 +49,6 @@ export async function diskStat(dir: string): Promise<{ total: number; free: numb
 
 /** Newest of mtime and ctime (a rename updates ctime): when an entry last changed. */
 export function changedAt(p: string): number | undefined {
-  try {
-    const st = lstatSync(p);
-    return Math.max(st.mtimeMs, st.ctimeMs);
-  } catch {
-    return undefined;
-  }
+  const st = lstatMaybe(p);
+  return st ? Math.max(st.mtimeMs, st.ctimeMs) : undefined;
 }

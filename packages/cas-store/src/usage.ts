@@ -4,7 +4,8 @@
 // nothing references (half-finished work of a crash) is listed too.
 // Metadata is read with sync calls: a scan is hundreds of tiny reads and stats,
 // and a thread-pool round trip each cost several times the call.
-import { closeSync, existsSync, openSync, promises as fs, readFileSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, openSync, promises as fs, readFileSync, readSync } from 'node:fs';
+import { lstatMaybe } from '@pipekit/wire';
 import path from 'node:path';
 import type { Store } from './store.ts';
 import type { CacheRecord } from './cache-index.ts';
@@ -42,17 +43,8 @@ export type UsageRecord = {
 const SLACK_MS = 2000;
 const layerId = (diffID: string) => diffID.slice(7, 32);
 
-/** stat, or undefined when it fails (gone, or unreadable: counted as absent, as before) */
-function statQuiet(p: string): Stats | undefined {
-  try {
-    return statSync(p);
-  } catch {
-    return undefined;
-  }
-}
-
 function fileSize(p: string): number {
-  return statQuiet(p)?.size ?? 0;
+  return lstatMaybe(p)?.size ?? 0;
 }
 
 function readText(p: string): string {
@@ -177,7 +169,7 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
     let size = 0;
     let at = 0;
     for (const f of files) {
-      const st = statQuiet(f);
+      const st = lstatMaybe(f);
       size += st?.size ?? 0;
       at = Math.max(at, st?.mtimeMs ?? 0, st?.ctimeMs ?? 0);
     }
@@ -193,7 +185,7 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
     let size = 0;
     let at = 0;
     for (const name of memoFiles) {
-      const st = statQuiet(path.join(memos, name));
+      const st = lstatMaybe(path.join(memos, name));
       size += st?.size ?? 0;
       at = Math.max(at, st?.mtimeMs ?? 0);
     }
@@ -206,7 +198,7 @@ export async function collectUsage(store: Store, given?: InUseSet): Promise<Usag
   for (const digest of await store.blobs.list()) {
     if (referencedBlobs.has(digest)) continue;
     const p = store.blobs.path(digest);
-    const st = statQuiet(p);
+    const st = lstatMaybe(p);
     if (!st) continue;
     const kind = st.size < 4 << 20 ? jsonKind(readText(p)) : '';
     const at = Math.max(st.mtimeMs, st.ctimeMs);
