@@ -25,7 +25,7 @@
 import { lstatSync, mkdirSync, readdirSync, lutimesSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { type CopyAction, type FileAction } from '@pipekit/wire';
-import { packEntry, reviseLayer, tarEntries, type LayerEntry, type Revision, type TarEntrySpan } from '@pipekit/cas-store';
+import { dirBytes, packEntry, reviseLayer, tarEntries, type LayerEntry, type Revision, type TarEntrySpan } from '@pipekit/cas-store';
 import type { SolveContext, Vertex } from '../context.ts';
 import type { LayersRef } from '../refs.ts';
 import { layeredView } from '../view.ts';
@@ -57,13 +57,6 @@ function kindOf(st: Stats): 'file' | 'dir' | 'symlink' | undefined {
   if (st.isDirectory()) return 'dir';
   if (st.isSymbolicLink()) return 'symlink';
   return undefined;
-}
-
-/** Bytes of a tree as dirBytes counts them (file sizes and symlink lengths; no hard links here). */
-function treeBytes(abs: string): number {
-  const st = lstatSync(abs);
-  if (!st.isDirectory()) return st.size;
-  return readdirSync(abs).reduce((n, name) => n + treeBytes(path.join(abs, name)), 0);
 }
 
 /** One splice of the previous tar: the bytes from `start` to `end` become `bytes` (an insertion when they are equal). */
@@ -205,8 +198,10 @@ export async function patchPrevious(
   return reviseLayer(ctx.store, prev.layer, async (dir, bytes) => {
     let delta = 0;
     for (const rel of removed) {
-      delta -= treeBytes(path.join(dir, rel));
-      rmSync(path.join(dir, rel), { recursive: true, force: true });
+      const abs = path.join(dir, rel);
+      const st = lstatSync(abs);
+      delta -= st.isDirectory() ? await dirBytes(abs) : st.size;
+      rmSync(abs, { recursive: true, force: true });
     }
     const files = changes.filter((ch) => !ch.st.isDirectory());
     const dirs = changes.filter((ch) => ch.st.isDirectory());
