@@ -97,7 +97,7 @@ type Arg = { index: number; value: number; valueTwo: number; op: string };
 export type SeccompRule = { names: string[]; action: string; errnoRet?: number; args?: Arg[] };
 export type SeccompProfile = { defaultAction: string; defaultErrnoRet: number; architectures: string[]; syscalls: SeccompRule[] };
 
-const arg0 = (op: string, value: number, valueTwo = 0): Arg => ({ index: 0, value, valueTwo, op });
+const arg0 = (op: string, value: number): Arg => ({ index: 0, value, valueTwo: 0, op });
 
 /** The default profile for a step whose bounding set is `caps`, on the host architecture `arch`. */
 export function defaultSeccomp(caps: readonly string[], arch: string = process.arch): SeccompProfile {
