@@ -10,7 +10,12 @@ const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
 function threadsAtNice(nice: number): number {
   let n = 0;
   for (const tid of readdirSync('/proc/self/task')) {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // a thread (the runtime has its own) that ended since the listing
+    }
     // fields after the command name, which is in parentheses and may hold spaces
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (Number(fields[16]) === nice) n++;
