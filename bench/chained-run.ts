@@ -1,35 +1,43 @@
 // 30 chained `RUN echo` steps without cache: cost per step, against the floor
-// (a bare `runc run` of one such step, same spec, from a plain rootfs), and
+// (a bare start of one such step by the OCI runtime, same spec, from a plain
+// rootfs; runc's too when the runtime is crun), and
 // BuildKit's for the same Dockerfile in the same run when docker is here.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
+import { ociRuntime, runtimeCommand, type OciRuntime } from '../packages/wire/src/index.ts';
+import { BPF_ANNOTATION, compiledSeccomp } from '../packages/llb-solve/src/exec/seccomp-bpf.ts';
+import type { SeccompProfile } from '../packages/llb-solve/src/exec/seccomp.ts';
 import { buildSpec, DEFAULT_PATH } from '../packages/llb-solve/src/exec/spec.ts';
 import { BUILDKIT_NOT_MEASURED, buildkitBuild, buildkitCleanup, busyboxDir, dockerAvailable, median, ratio, report, tempDir, timed } from './lib.ts';
 
 /**
- * ms per `runc run` of one step's command in a bundle of our spec, median of
- * `n`: what no builder using runc gets under. `seccomp: false` drops the
- * step's seccomp profile, to show what runc spends compiling it.
+ * ms per bare start of one step's command in a bundle of our spec, median of
+ * `n`, with `rt` started as llb-solve starts it (crun with its filter compiled
+ * once): what no builder using that runtime gets under. `seccomp: false` drops
+ * the step's seccomp profile, to show what it costs.
  */
-function runcFloor(n: number, opts: { seccomp?: boolean } = {}): number {
-  const bundle = tempDir('runc');
+async function runtimeFloor(rt: OciRuntime, n: number, opts: { seccomp?: boolean } = {}): Promise<number> {
+  const bundle = tempDir('floor');
   const rootfs = path.join(bundle, 'rootfs');
   mkdirSync(path.join(rootfs, 'bin'), { recursive: true });
   copyFileSync('/bin/busybox', path.join(rootfs, 'bin', 'busybox'));
   const spec = buildSpec({
     args: ['/bin/busybox', 'echo', 'step'], env: [`PATH=${DEFAULT_PATH}`], cwd: '/', ids: { uid: 0, gid: 0, additionalGids: [], home: '/root' },
     rootPath: rootfs, hostname: 'buildkitsandbox', network: 'sandbox', insecure: false, extraMounts: [],
-  }) as { linux: { seccomp?: unknown } };
+  }) as { linux: { seccomp?: SeccompProfile }; annotations?: Record<string, string> };
   if (opts.seccomp === false) delete spec.linux.seccomp;
+  const bpf = spec.linux.seccomp && (await compiledSeccomp(rt, spec.linux.seccomp));
+  if (bpf) spec.annotations = { [BPF_ANNOTATION]: bpf };
   writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
-  const state = tempDir('runc-state');
+  const state = { ...rt, root: tempDir(`${rt.name}-state`) };
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
+    const c = runtimeCommand(state, ['run', '--bundle', bundle, `floor-${process.pid}-${i}`]);
     const t0 = process.hrtime.bigint();
-    const r = spawnSync('runc', ['--root', state, 'run', '--bundle', bundle, `floor-${process.pid}-${i}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    if (r.status !== 0) throw new Error(`runc run failed: ${r.stderr}`);
+    const r = spawnSync(c.cmd, c.args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.status !== 0) throw new Error(`${rt.name} run failed: ${r.stderr}`);
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   return median(ms);
@@ -68,10 +76,17 @@ const figures: Record<string, string | number> = {
   'cached solve, total (s)': median(ours.cached),
 };
 if (process.getuid?.() === 0) {
-  const floor = runcFloor(30);
-  figures['runc floor, per step (ms)'] = `${floor.toFixed(3)}  (bare runc run, median of 30)`;
-  figures['  of which the seccomp profile (ms)'] = floor - runcFloor(30, { seccomp: false });
+  const rt = ociRuntime();
+  figures['OCI runtime'] = rt.name + (rt.hybrid ? ' (in a mount namespace without the hybrid cgroup2 mount)' : '');
+  const floor = await runtimeFloor(rt, 30);
+  figures[`${rt.name} floor, per step (ms)`] = `${floor.toFixed(3)}  (bare ${rt.name} run, median of 30)`;
+  figures['  of which the seccomp profile (ms)'] = floor - (await runtimeFloor(rt, 30, { seccomp: false }));
   figures['ours over the floor, per step (ms)'] = median(ours.perStep) - floor;
+  if (rt.name !== 'runc') {
+    // runc compiles the profile at every start: the floor of a runc builder (BuildKit's)
+    const runc = { ...rt, name: 'runc' as const, bin: 'runc', hybrid: false };
+    figures['runc floor, per step (ms)'] = `${(await runtimeFloor(runc, 30)).toFixed(3)}  (bare runc run, median of 30)`;
+  }
 }
 if (dockerAvailable()) {
   buildkitBuild(ctx); // warm, as ours

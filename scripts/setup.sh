@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=(runc busybox-static skopeo umoci oci-image-tool docker-registry jq attr uidmap openssh-client apache2-utils openssl curl git qemu-user-static binfmt-support podman)
+need=(runc crun busybox-static skopeo umoci oci-image-tool docker-registry jq attr uidmap openssh-client apache2-utils openssl curl git qemu-user-static binfmt-support podman)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { ROOT, sh, tempDir, listFiles } from './helpers/cli.ts';
 import { busyboxContext, vertices } from './helpers/busybox-context.ts';
 import { pidAlive, pidInName } from '@pipekit/cas-store';
-import { runcRoot } from '@pipekit/wire';
+import { ociRuntime } from '@pipekit/wire';
 
 test('independent stages run at the same time', async () => {
   const store = await tempDir('store');
@@ -62,13 +62,13 @@ test('cancellation stops the container and leaves no mounts or temp files', asyn
 
 /** Containers whose bundle names `pid`. */
 async function containersOf(pid: number): Promise<{ id: string; bundle: string }[]> {
-  const ps = await sh(`runc --root ${runcRoot()} list --format json`);
+  const ps = await sh(`${ociRuntime().bin} --root ${ociRuntime().root} list --format json`);
   return (JSON.parse(ps.stdout.toString() || 'null') ?? []).filter((c: { bundle: string }) => pidInName(path.basename(c.bundle)) === pid);
 }
 
 /** The pid, among `root` and its descendants, that owns a running container. */
 async function solverPid(root: number): Promise<number> {
-  const ps = await sh(`runc --root ${runcRoot()} list --format json`);
+  const ps = await sh(`${ociRuntime().bin} --root ${ociRuntime().root} list --format json`);
   for (const c of JSON.parse(ps.stdout.toString() || 'null') ?? []) {
     const pid = pidInName(path.basename(c.bundle));
     for (let p = pid; p && p > 1; ) {

@@ -4,7 +4,7 @@
 // dead processes are removed; a live build's work is never touched.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { runCommand, runcRoot } from '@pipekit/wire';
+import { ociRuntimeNamed, runCommand, runtimeCommand, RUNTIME_NAMES } from '@pipekit/wire';
 import { pidAlive, pidInName } from './lock.ts';
 
 export type Leftover = { path: string; why: string };
@@ -45,22 +45,29 @@ export async function findLeftovers(storeDir: string, opts: { noPidToo?: boolean
   return out;
 }
 
-/** Stop containers whose bundle is (inside) one of `dirs` (their llb-solve was killed). */
+/** Stop containers (of either runtime) whose bundle is (inside) one of `dirs` (their llb-solve was killed). */
 export async function stopContainers(dirs: string[]): Promise<void> {
   if (dirs.length === 0) return;
-  const RUNC_ROOT = runcRoot();
-  const res = await runCommand('runc', ['--root', RUNC_ROOT, 'list', '--format', 'json']);
-  if (res.code !== 0) return;
-  let list: { id: string; bundle: string }[] = [];
-  try {
-    list = JSON.parse(String(res.stdout) || '[]') ?? [];
-  } catch {
-    return;
-  }
-  for (const c of list) {
-    if (!dirs.some((d) => c.bundle === d || c.bundle.startsWith(`${d}/`))) continue;
-    await runCommand('runc', ['--root', RUNC_ROOT, 'kill', c.id, 'KILL']);
-    await runCommand('runc', ['--root', RUNC_ROOT, 'delete', '--force', c.id]);
+  for (const name of RUNTIME_NAMES) {
+    const rt = ociRuntimeNamed(name);
+    const run = (args: string[]) => {
+      const c = runtimeCommand(rt, args);
+      return runCommand(c.cmd, c.args);
+    };
+    const res = await run(['list', '--format', 'json']);
+    // not installed, or no containers ever ran
+    if (res.code !== 0) continue;
+    let list: { id: string; bundle: string }[] = [];
+    try {
+      list = JSON.parse(String(res.stdout) || '[]') ?? [];
+    } catch {
+      continue;
+    }
+    for (const c of list) {
+      if (!dirs.some((d) => c.bundle === d || c.bundle.startsWith(`${d}/`))) continue;
+      await run(['kill', c.id, 'KILL']);
+      await run(['delete', '--force', c.id]);
+    }
   }
 }
 

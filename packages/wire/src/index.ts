@@ -12,3 +12,4 @@ export * from './runtime.ts';
 export * from './limit.ts';
 export * from './stdout-eof.ts';
 export * from './lstat-maybe.ts';
+export * from './oci-runtime.ts';

@@ -21,11 +21,6 @@ export function inUserNamespace(): boolean {
   return userns;
 }
 
-/** runc's state directory (--root) for the containers of RUN steps. */
-export function runcRoot(): string {
-  return path.join(runtimeDir(), 'runc');
-}
-
 export function runtimeDir(): string {
   if (process.env.PIPEKIT_RUNTIME_DIR) return process.env.PIPEKIT_RUNTIME_DIR;
   const uid = process.getuid?.() ?? 0;

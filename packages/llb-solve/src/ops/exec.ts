@@ -15,7 +15,7 @@ import { resolveInRoot } from '../fs/resolve.ts';
 import { resolveUser } from '../fs/user.ts';
 import { buildSpec, withDefaultPath, type OciMount } from '../exec/spec.ts';
 import { newBundle, sharedEtc } from '../exec/bundles.ts';
-import { runContainer } from '../exec/runc.ts';
+import { runContainer } from '../exec/container.ts';
 import { ensureEmulation } from '../exec/emulation.ts';
 import { discard } from '../trash.ts';
 import { missingPaths, removeStubs } from '../exec/stubs.ts';

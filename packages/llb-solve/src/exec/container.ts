@@ -1,0 +1,60 @@
+// Runs one container with the OCI runtime (crun or runc, see wire's
+// oci-runtime.ts) and streams its output. The runtime's state lives under /run
+// so it is gone after a reboot, like the processes it describes.
+import { randomBytes } from 'node:crypto';
+import { promises as fs, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BuildError, ociRuntime, PipekitError, runCommand, runtimeCommand } from '@pipekit/wire';
+import { BPF_ANNOTATION, compiledSeccomp } from './seccomp-bpf.ts';
+import type { SeccompProfile } from './seccomp.ts';
+import type { OciMount } from './spec.ts';
+
+let rootMade: Promise<void> | undefined;
+
+export type RunResult = { exitCode: number };
+
+export async function runContainer(
+  bundle: string,
+  spec: Record<string, unknown>,
+  onOutput: (stream: 1 | 2, data: Uint8Array) => void,
+  signal: AbortSignal,
+): Promise<RunResult> {
+  const rt = ociRuntime();
+  const run = (args: string[], opts?: Parameters<typeof runCommand>[2], root?: { options: string[]; target: string }) => {
+    const c = runtimeCommand(rt, args, root);
+    return runCommand(c.cmd, c.args, opts);
+  };
+  let final = spec;
+  // a root overlay (the first mount, at /) is mounted by the wrapper for crun
+  const mounts = spec.mounts as OciMount[];
+  const rootMount = rt.name === 'crun' && mounts[0]?.destination === '/' ? mounts[0] : undefined;
+  if (rootMount) final = { ...final, mounts: mounts.slice(1) };
+  const profile = (spec.linux as { seccomp?: SeccompProfile } | undefined)?.seccomp;
+  const bpf = profile && (await compiledSeccomp(rt, profile));
+  if (bpf) final = { ...final, annotations: { ...(spec.annotations as object | undefined), [BPF_ANNOTATION]: bpf } };
+  writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(final));
+  const root = rootMount && { options: rootMount.options, target: (spec.root as { path: string }).path };
+  rootMade ??= fs.mkdir(rt.root, { recursive: true }).then(() => undefined);
+  await rootMade;
+  const id = `pk-${randomBytes(6).toString('hex')}`;
+  const onAbort = () => {
+    run(['kill', id, 'KILL']).catch(() => undefined);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const res = await run(['run', '--bundle', bundle, id], {
+      onStdout: (d) => onOutput(1, d),
+      onStderr: (d) => onOutput(2, d),
+    }, root);
+    if (res.error) throw new PipekitError(`cannot run ${rt.name}: ${res.error.message} (is ${rt.name} installed?)`);
+    if (signal.aborted) throw new BuildError('canceled');
+    return { exitCode: res.code };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // `run` deletes its container when the process exits; only a killed or
+    // failed start can leave one behind
+    if (signal.aborted || (await fs.access(path.join(rt.root, id)).then(() => true, () => false))) {
+      await run(['delete', '--force', id]);
+    }
+  }
+}

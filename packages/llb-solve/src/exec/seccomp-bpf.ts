@@ -1,0 +1,93 @@
+// A RUN step's seccomp filter, compiled once per boot instead of at every
+// container start. Compiling the profile is most of what seccomp costs a step:
+// ~17 ms of CPU when runc does it, ~8 ms when crun does. crun accepts a compiled
+// filter (the run.oci.seccomp_bpf_data annotation), so crun itself compiles it:
+// `crun create` of a container that never starts writes the filter it would
+// load into its state dir. That file is kept under the runtime dir (/run, gone
+// at reboot), named for the profile, crun's binary and the kernel.
+// Any failure here only costs speed: the step's spec keeps its profile, and
+// crun compiles it as usual.
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import { runCommand, runtimeCommand, runtimeDir, type OciRuntime } from '@pipekit/wire';
+import type { SeccompProfile } from './seccomp.ts';
+
+export const BPF_ANNOTATION = 'run.oci.seccomp_bpf_data';
+
+const memo = new Map<string, Promise<string | undefined>>();
+
+function cacheKey(rt: OciRuntime, profile: SeccompProfile): string {
+  const st = statSync(rt.bin, { throwIfNoEntry: false });
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ profile, bin: rt.bin, size: st?.size, mtime: st?.mtimeMs, ino: st?.ino, kernel: os.release(), version: os.version() }));
+  return h.digest('hex');
+}
+
+/** The compiled filter for `profile`, base64 as the annotation wants it; undefined when it cannot be had. */
+export function compiledSeccomp(rt: OciRuntime, profile: SeccompProfile): Promise<string | undefined> {
+  if (rt.name !== 'crun') return Promise.resolve(undefined);
+  const key = cacheKey(rt, profile);
+  let p = memo.get(key);
+  if (!p) {
+    p = loadOrCompile(rt, profile, key);
+    memo.set(key, p);
+  }
+  return p;
+}
+
+async function loadOrCompile(rt: OciRuntime, profile: SeccompProfile, key: string): Promise<string | undefined> {
+  const dir = path.join(runtimeDir(), 'seccomp');
+  const file = path.join(dir, `${key}.bpf`);
+  try {
+    return readFileSync(file).toString('base64');
+  } catch {
+    // not compiled yet this boot
+  }
+  const bpf = await compileWithCrun(rt, profile, dir);
+  if (!bpf) return undefined;
+  // temp then rename: a concurrent build reads a whole filter or none
+  const tmp = path.join(dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  await fs.writeFile(tmp, bpf);
+  await fs.rename(tmp, file);
+  return bpf.toString('base64');
+}
+
+async function compileWithCrun(rt: OciRuntime, profile: SeccompProfile, dir: string): Promise<Buffer | undefined> {
+  const id = `pk-seccomp-${randomBytes(6).toString('hex')}`;
+  const bundle = path.join(dir, `bundle-${process.pid}-${id}`);
+  await fs.mkdir(path.join(bundle, 'rootfs', 'dev'), { recursive: true });
+  // crun checks that the process exists when it creates the container
+  await fs.writeFile(path.join(bundle, 'rootfs', 'never-run'), '', { mode: 0o755 });
+  try {
+    await fs.mkdir(rt.root, { recursive: true });
+    const spec = {
+      ociVersion: '1.0.2',
+      process: { terminal: false, user: { uid: 0, gid: 0 }, args: ['/never-run'], cwd: '/' },
+      root: { path: 'rootfs' },
+      mounts: [{ destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] }],
+      linux: { namespaces: [{ type: 'mount' }, { type: 'pid' }], seccomp: profile },
+    };
+    await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
+    const run = (args: string[]) => {
+      const c = runtimeCommand(rt, args);
+      // the created container's process would hold pipes open until deleted
+      return runCommand(c.cmd, c.args, { noOutput: true });
+    };
+    const made = await run(['create', '--bundle', bundle, id]);
+    if (made.code !== 0) return undefined;
+    try {
+      const bpf = await fs.readFile(path.join(rt.root, id, 'seccomp.bpf'));
+      // a filter is whole 8-byte instructions
+      return bpf.length > 0 && bpf.length % 8 === 0 ? bpf : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      await run(['delete', '--force', id]);
+    }
+  } finally {
+    await fs.rm(bundle, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,94 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PipekitError } from './errors.ts';
+import { chooseRuntime, hybridCgroupWithControllers, runtimeCommand, type OciRuntime } from './oci-runtime.ts';
+
+// mountinfo lines: id parent dev root mountpoint opts [optional] - fstype source superopts
+const line = (mp: string, fstype: string) => `30 1 0:26 / ${mp} rw,nosuid shared:9 - ${fstype} x rw`;
+const HYBRID = [line('/', 'ext4'), line('/sys/fs/cgroup', 'tmpfs'), line('/sys/fs/cgroup/unified', 'cgroup2'), line('/sys/fs/cgroup/pids', 'cgroup')].join('\n');
+const V1 = [line('/', 'ext4'), line('/sys/fs/cgroup', 'tmpfs'), line('/sys/fs/cgroup/pids', 'cgroup')].join('\n');
+const V2 = [line('/', 'ext4'), line('/sys/fs/cgroup', 'cgroup2')].join('\n');
+
+const LAYOUTS: [string, string, string, boolean][] = [
+  ['hybrid, a controller in cgroup2', HYBRID, 'hugetlb\n', true],
+  ['hybrid, no controller in cgroup2', HYBRID, '\n', false],
+  ['v1 only', V1, 'hugetlb\n', false],
+  ['v2 only', V2, 'cpu memory pids\n', false],
+  ['no cgroups mounted', line('/', 'ext4'), 'cpu\n', false],
+];
+for (const [name, info, controllers, want] of LAYOUTS) {
+  test(`crun needs the hybrid wrapper: ${name} -> ${want}`, () => {
+    assert.is(hybridCgroupWithControllers(info, controllers), want);
+  });
+}
+
+const found = (names: string[]) => (n: string) => (names.includes(n) ? `/usr/bin/${n}` : undefined);
+const CHOICES: [string, boolean, string[], { name: string; bin: string }][] = [
+  ['auto', false, ['crun', 'runc'], { name: 'crun', bin: '/usr/bin/crun' }],
+  ['auto', false, ['runc'], { name: 'runc', bin: '/usr/bin/runc' }],
+  // rootless builds keep runc
+  ['auto', true, ['crun', 'runc'], { name: 'runc', bin: '/usr/bin/runc' }],
+  // none installed: the step's start says so
+  ['auto', false, [], { name: 'runc', bin: 'runc' }],
+  ['runc', false, ['crun', 'runc'], { name: 'runc', bin: '/usr/bin/runc' }],
+  ['crun', true, ['crun', 'runc'], { name: 'crun', bin: '/usr/bin/crun' }],
+  ['crun', false, ['runc'], { name: 'crun', bin: 'crun' }],
+];
+for (const [want, rootless, installed, expected] of CHOICES) {
+  test(`runtime ${want}${rootless ? ' (rootless)' : ''} with [${installed}] is ${expected.name}`, () => {
+    assert.equal(chooseRuntime(want, rootless, found(installed)), expected);
+  });
+}
+
+test('an unknown runtime name is refused, naming the choices', () => {
+  assert.throws(() => chooseRuntime('kata', false, found(['runc'])), (e: Error) => e instanceof PipekitError && /PIPEKIT_OCI_RUNTIME=kata: expected crun, runc or auto/.test(e.message));
+});
+
+const RT = (name: 'crun' | 'runc', hybrid: boolean): OciRuntime => ({ name, bin: `/usr/bin/${name}`, root: `/run/x/${name}`, hybrid });
+const ROOT = { options: ['lowerdir=/a:/b', 'upperdir=/u', 'workdir=/w'], target: '/bundle/rootfs' };
+
+test('runc and plain crun are started directly; runc mounts the root itself', () => {
+  assert.equal(runtimeCommand(RT('runc', false), ['run', 'x'], ROOT), { cmd: '/usr/bin/runc', args: ['--root', '/run/x/runc', 'run', 'x'] });
+  assert.equal(runtimeCommand(RT('crun', false), ['kill', 'x', 'KILL']), { cmd: '/usr/bin/crun', args: ['--root', '/run/x/crun', 'kill', 'x', 'KILL'] });
+});
+
+/** Run the wrapper's script with `sh`, its commands replaced by echo, and return what it would have done. */
+function dryRun(c: { cmd: string; args: string[] }): string {
+  assert.is(c.cmd, 'unshare');
+  assert.equal(c.args.slice(0, 4), ['--mount', '--propagation', 'private', 'sh']);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pk-wrapper-'));
+  try {
+    for (const tool of ['mount', 'umount']) {
+      writeFileSync(path.join(dir, tool), `#!/bin/sh\necho ${tool} "$@" >> ${dir}/log\n`, { mode: 0o755 });
+    }
+    // the runtime binary itself: /usr/bin/crun would really run; exec echo instead
+    const args = c.args.slice(4).map((a) => (a === '/usr/bin/crun' ? 'echo' : a));
+    const out = execFileSync('sh', args, { env: { PATH: `${dir}:/usr/bin:/bin` } }).toString();
+    let log = '';
+    try {
+      log = readFileSync(path.join(dir, 'log'), 'utf8');
+    } catch {
+      // nothing mounted
+    }
+    return log + out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('crun gets its root overlay mounted by the wrapper, options passed whole', () => {
+  assert.is(dryRun(runtimeCommand(RT('crun', false), ['run', '--bundle', '/bundle', 'x'], ROOT)),
+    'mount -t overlay overlay -o lowerdir=/a:/b,upperdir=/u,workdir=/w /bundle/rootfs\n--root /run/x/crun run --bundle /bundle x\n');
+});
+
+test('on a hybrid layout the wrapper first hides the cgroup2 mount', () => {
+  assert.is(dryRun(runtimeCommand(RT('crun', true), ['run', 'x'], ROOT)),
+    'umount /sys/fs/cgroup/unified\nmount -t overlay overlay -o lowerdir=/a:/b,upperdir=/u,workdir=/w /bundle/rootfs\n--root /run/x/crun run x\n');
+  assert.is(dryRun(runtimeCommand(RT('crun', true), ['delete', '--force', 'x'])), 'umount /sys/fs/cgroup/unified\n--root /run/x/crun delete --force x\n');
+});
+
+test.run();

@@ -1,0 +1,75 @@
+// Black-box: RUN steps behave the same under crun (the default where it is
+// installed) and runc (PIPEKIT_OCI_RUNTIME picks one): what a step sees, what
+// it is refused, and the layer it leaves.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ociRuntime } from '@pipekit/wire';
+import { sh, tempDir } from './helpers/cli.ts';
+import { busyboxContext, stepLogs } from './helpers/busybox-context.ts';
+
+const PROBE = [
+  'FROM bb',
+  'USER 0:0',
+  'WORKDIR /made/by/workdir',
+  // seccomp on, a user namespace refused, only lo under --network=none, the root an overlay, the mounts BuildKit's
+  'RUN --network=none grep Seccomp: /proc/self/status | tr -d " \\t"; unshare -U true 2>/dev/null && echo userns-made || echo userns-refused;'
+    + ' cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d " "; grep " / / " /proc/self/mountinfo | cut -d" " -f9;'
+    + ' cut -d" " -f5 /proc/self/mountinfo | grep -E "^/(proc|dev|sys|etc/hosts|etc/resolv.conf|tmp/t|srv/ctx)$" | sort -u; id; pwd',
+  // writes, a removal from a lower layer, mount points that must not stay in the layer
+  'RUN --mount=type=tmpfs,target=/tmp/t --mount=type=bind,target=/srv/ctx echo made > /new.txt && rm /bin/yes && chmod 700 /made && ln -s new.txt /link',
+  'RUN --security=insecure grep Seccomp: /proc/self/status | tr -d " \\t"',
+].join('\n');
+
+type Built = { logs: string; layers: string[][]; code: number; err: string };
+
+async function buildWith(runtime: string): Promise<Built> {
+  const store = await tempDir(`store-${runtime}`);
+  const ctx = await busyboxContext(PROBE, { 'ctx.txt': 'context\n' });
+  const r = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress rawjson --allow security.insecure`, {
+    cwd: ctx, env: { PIPEKIT_OCI_RUNTIME: runtime },
+  });
+  if (r.code !== 0) return { logs: '', layers: [], code: r.code, err: r.stderr };
+  const img = JSON.parse(r.stdout.toString().trim().split('\n').pop() as string) as { store: string; layers: { blob: { digest: string } }[] };
+  const layers: string[][] = [];
+  for (const l of img.layers) {
+    // modes, owners and names (a symlink's target); not times
+    const list = await sh(`tar -tvf ${img.store}/blobs/sha256/${l.blob.digest.slice(7)} | awk '{print $1, $2, $NF}'`);
+    layers.push(list.stdout.toString().split('\n').filter(Boolean));
+  }
+  return { logs: stepLogs(r.stderr), layers, code: r.code, err: r.stderr };
+}
+
+test('crun is the default runtime where it is installed', async () => {
+  const which = await sh('command -v crun');
+  assert.is(ociRuntime().name, which.code === 0 ? 'crun' : 'runc');
+});
+
+test('a RUN step under crun sees, is refused and leaves what it does under runc', async () => {
+  const crun = await buildWith('crun');
+  const runc = await buildWith('runc');
+  assert.is(crun.code, 0, crun.err);
+  assert.is(runc.code, 0, runc.err);
+  assert.equal(crun.logs.split('\n'), [
+    'Seccomp:2', 'userns-refused', 'lo', 'overlay', '/dev', '/etc/hosts', '/etc/resolv.conf', '/proc', '/sys',
+    'uid=0(root) gid=0(root)', '/made/by/workdir', 'Seccomp:0', '',
+  ]);
+  assert.equal(crun.logs, runc.logs);
+  assert.equal(crun.layers, runc.layers);
+  // the second RUN's layer: its files, the whiteout and the mode change; no mount point stubs (tmp/t, srv/ctx)
+  assert.equal(crun.layers[crun.layers.length - 2], [
+    'drwxr-xr-x 0/0 bin/', '---------- 0/0 bin/.wh.yes', 'lrwxrwxrwx 0/0 new.txt', 'drwx------ 0/0 made/', '-rw-r--r-- 0/0 new.txt',
+  ]);
+});
+
+test('an unknown PIPEKIT_OCI_RUNTIME fails the step with a clear error', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext('FROM bb\nRUN true');
+  const r = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress plain`, { cwd: ctx, env: { PIPEKIT_OCI_RUNTIME: 'kata' } });
+  assert.is.not(r.code, 0);
+  assert.match(r.stderr, /PIPEKIT_OCI_RUNTIME=kata: expected crun, runc or auto/);
+  assert.equal(await fs.readdir(path.join(store, 'snapshots', 'tmp')).catch(() => []), []);
+});
+
+test.run();
