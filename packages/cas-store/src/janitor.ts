@@ -1,5 +1,5 @@
 // What a killed process leaves behind: temp dirs under tmp/ and snapshots/tmp/
-// (maybe with overlay mounts on them and a runc container still using them),
+// (maybe with overlay mounts on them and a crun or runc container still using them),
 // half-written index files. Names carry the writer's pid, so only leftovers of
 // dead processes are removed; a live build's work is never touched.
 import { promises as fs } from 'node:fs';

@@ -1,4 +1,4 @@
-// Where a tool keeps per-boot state (runc state, bundles, secret tmpfs mounts)
+// Where a tool keeps per-boot state (OCI runtime state, bundles, secret tmpfs mounts)
 // and whether it runs in a user namespace (rootless). Root on the host uses
 // /run; a rootless build uses the user's runtime dir, decided before entering
 // the namespace and handed down in PIPEKIT_RUNTIME_DIR.

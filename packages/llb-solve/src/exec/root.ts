@@ -1,13 +1,14 @@
 // The root filesystem of a RUN step: a writable overlay over the input layers
 // whose upper dir becomes the step's snapshot.
 //
-// Where it can, runc mounts that overlay itself, as the first mount of the
-// container's own mount namespace: it disappears with the container, so the
+// Where it can, that overlay is mounted in the container's own mount namespace
+// (by runc as its first mount, by the runtime wrapper for crun; see wire's
+// oci-runtime.ts): it disappears with the container, so the
 // step spawns no mount or umount process (~9 ms of a ~40 ms step). What has to
 // be known before the step starts (user ids, the working dir, which mount
 // points are missing) is then read from the layers in userspace.
-// Otherwise (rootless, an empty base, a lowerdir list too long to pass through
-// runc, a working dir still to be made) the overlay is mounted on the host.
+// Otherwise (rootless, an empty base, a lowerdir list too long for one mount,
+// a working dir still to be made) the overlay is mounted on the host.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { inUserNamespace } from '@pipekit/wire';
@@ -25,7 +26,7 @@ const MAX_OPTIONS = 4000;
 export type StepRoot = {
   /** root.path of the OCI spec */
   rootPath: string;
-  /** the overlay runc mounts at / before anything else, if it does */
+  /** the overlay mounted at / in the container before anything else, if it is */
   rootMount?: OciMount;
   /** where user ids, the working dir and mount points are looked up */
   lookup: RootFs;

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { ociRuntimeNamed } from '@pipekit/wire';
+import { ociRuntimeNamed, runCommand, runtimeCommand } from '@pipekit/wire';
 import { defaultSeccomp } from './seccomp.ts';
 import { compiledSeccomp } from './seccomp-bpf.ts';
 
@@ -64,8 +64,28 @@ test('runc compiles its own filter: nothing is compiled for it', async () => {
 test('a crun that cannot compile costs only speed: no filter, nothing left behind', async () => {
   const broken = { ...crun, bin: '/bin/false' };
   const before = await fs.readdir(path.join(dir, 'seccomp'));
-  assert.is(await compiledSeccomp(broken, defaultSeccomp(['CAP_KILL'])), undefined);
+  assert.is(await compiledSeccomp(broken, defaultSeccomp(['CAP_SYS_TIME'])), undefined);
   assert.equal(await fs.readdir(path.join(dir, 'seccomp')), before);
+});
+
+test('a compile killed between create and delete leaves nothing once the next compile runs', async () => {
+  // what a killed compile leaves: a created container (its process waiting) and its bundle, named for a dead pid
+  const dead = 999_999_999;
+  const name = `pk-seccomp-${dead}-abcdef123456`;
+  const bundle = path.join(dir, 'seccomp', name);
+  await fs.mkdir(path.join(bundle, 'rootfs', 'dev'), { recursive: true });
+  await fs.writeFile(path.join(bundle, 'rootfs', 'never-run'), '', { mode: 0o755 });
+  await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify({
+    ociVersion: '1.0.2', process: { user: { uid: 0, gid: 0 }, args: ['/never-run'], cwd: '/' }, root: { path: 'rootfs' },
+    mounts: [{ destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: [] }], linux: { namespaces: [{ type: 'mount' }] },
+  }));
+  const c = runtimeCommand(crun, ['create', '--bundle', bundle, name]);
+  assert.is((await runCommand(c.cmd, c.args, { noOutput: true })).code, 0);
+  assert.ok((await fs.readdir(crun.root)).includes(name));
+  // a profile not compiled yet in this process, so the compile runs
+  assert.ok(await compiledSeccomp(crun, defaultSeccomp(['CAP_SYS_BOOT'])));
+  assert.equal(await fs.readdir(crun.root), []);
+  assert.not.ok((await fs.readdir(path.join(dir, 'seccomp'))).includes(name));
 });
 
 test.after(async () => {

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { runCommand, runtimeCommand, runtimeDir, type OciRuntime } from '@pipekit/wire';
+import { pidAlive } from '@pipekit/cas-store';
 import type { SeccompProfile } from './seccomp.ts';
 
 export const BPF_ANNOTATION = 'run.oci.seccomp_bpf_data';
@@ -50,18 +51,30 @@ async function loadOrCompile(rt: OciRuntime, profile: SeccompProfile, key: strin
   if (!bpf) return undefined;
   // temp then rename: a concurrent build reads a whole filter or none
   const tmp = path.join(dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}`);
-  await fs.writeFile(tmp, bpf);
-  await fs.rename(tmp, file);
+  try {
+    await fs.writeFile(tmp, bpf);
+    await fs.rename(tmp, file);
+  } catch {
+    // not kept: the next process compiles it again
+    await fs.rm(tmp, { force: true });
+  }
   return bpf.toString('base64');
 }
 
 async function compileWithCrun(rt: OciRuntime, profile: SeccompProfile, dir: string): Promise<Buffer | undefined> {
-  const id = `pk-seccomp-${randomBytes(6).toString('hex')}`;
-  const bundle = path.join(dir, `bundle-${process.pid}-${id}`);
-  await fs.mkdir(path.join(bundle, 'rootfs', 'dev'), { recursive: true });
-  // crun checks that the process exists when it creates the container
-  await fs.writeFile(path.join(bundle, 'rootfs', 'never-run'), '', { mode: 0o755 });
+  const run = (args: string[]) => {
+    const c = runtimeCommand(rt, args);
+    // the created container's process would hold pipes open until deleted
+    return runCommand(c.cmd, c.args, { noOutput: true });
+  };
+  await removeStale(dir, rt.root, run);
+  // the pid in both names lets a later compile remove what a killed one left
+  const name = `pk-seccomp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const bundle = path.join(dir, name);
   try {
+    await fs.mkdir(path.join(bundle, 'rootfs', 'dev'), { recursive: true });
+    // crun checks that the process exists when it creates the container
+    await fs.writeFile(path.join(bundle, 'rootfs', 'never-run'), '', { mode: 0o755 });
     await fs.mkdir(rt.root, { recursive: true });
     const spec = {
       ociVersion: '1.0.2',
@@ -71,23 +84,30 @@ async function compileWithCrun(rt: OciRuntime, profile: SeccompProfile, dir: str
       linux: { namespaces: [{ type: 'mount' }, { type: 'pid' }], seccomp: profile },
     };
     await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
-    const run = (args: string[]) => {
-      const c = runtimeCommand(rt, args);
-      // the created container's process would hold pipes open until deleted
-      return runCommand(c.cmd, c.args, { noOutput: true });
-    };
-    const made = await run(['create', '--bundle', bundle, id]);
+    const made = await run(['create', '--bundle', bundle, name]);
     if (made.code !== 0) return undefined;
     try {
-      const bpf = await fs.readFile(path.join(rt.root, id, 'seccomp.bpf'));
+      const bpf = await fs.readFile(path.join(rt.root, name, 'seccomp.bpf'));
       // a filter is whole 8-byte instructions
       return bpf.length > 0 && bpf.length % 8 === 0 ? bpf : undefined;
     } catch {
       return undefined;
     } finally {
-      await run(['delete', '--force', id]);
+      await run(['delete', '--force', name]);
     }
+  } catch {
+    return undefined;
   } finally {
     await fs.rm(bundle, { recursive: true, force: true });
   }
+}
+
+/** Containers and bundles of compiles whose process is gone (killed between create and delete). */
+async function removeStale(dir: string, root: string, run: (args: string[]) => Promise<unknown>): Promise<void> {
+  const stale = (n: string) => {
+    const m = /^pk-seccomp-(\d+)-/.exec(n);
+    return m !== null && !pidAlive(Number(m[1]));
+  };
+  for (const n of (await fs.readdir(root).catch(() => [] as string[])).filter(stale)) await run(['delete', '--force', n]);
+  for (const n of (await fs.readdir(dir).catch(() => [] as string[])).filter(stale)) await fs.rm(path.join(dir, n), { recursive: true, force: true });
 }

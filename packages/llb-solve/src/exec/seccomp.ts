@@ -4,14 +4,14 @@
 // fails with ENOSYS instead, so that a libc falls back to clone, whose
 // namespace flags need CAP_SYS_ADMIN. Some syscalls come with a capability
 // (chroot with CAP_SYS_CHROOT, ...), and some exist only on some architectures.
-// Names this runc's libseccomp does not know are skipped by runc (a newer
+// Names the runtime's libseccomp does not know are skipped (a newer
 // syscall then fails with ENOSYS).
 //
 // One difference: on x86_64 the filter covers x86_64 and i386, not also the
-// x32 ABI (as containerd lists it). Each architecture is compiled into the
-// filter by runc as every container starts, ~8 ms of CPU per step here (of
-// ~25 for the whole filter), and x32 programs are all but absent from images:
-// one would be refused outright.
+// x32 ABI (as containerd lists it). runc compiles each architecture into the
+// filter as every container starts, ~8 ms of CPU per step here (of ~25 for
+// the whole filter; crun loads one compiled once, see seccomp-bpf.ts), and x32
+// programs are all but absent from images: one would be refused outright.
 import process from 'node:process';
 
 const ALLOWED = `

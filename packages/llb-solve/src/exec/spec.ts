@@ -26,7 +26,7 @@ export type SpecInput = {
   network: 'sandbox' | 'host' | 'none';
   insecure: boolean;
   extraMounts: OciMount[];
-  /** mounted at / before everything else (the step's root overlay, made by runc) */
+  /** mounted at / before everything else (the step's root overlay, made in the container's namespace) */
   rootMount?: OciMount;
   /** in a user namespace: no cgroup settings, /sys bound from the host unless the step has its own netns */
   rootless?: boolean;

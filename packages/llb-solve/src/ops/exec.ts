@@ -1,5 +1,5 @@
 // Exec ops (RUN): the root mount is a writable overlay over the input layers, the
-// process runs under runc, and the overlay's upper dir becomes the new layer.
+// process runs under the OCI runtime (crun or runc), and the overlay's upper dir becomes the new layer.
 import { promises as fs } from 'node:fs';
 import { BuildError, PipekitError, canonicalDigest, inUserNamespace, type ExecOp, type Mount } from '@pipekit/wire';
 import { commitSnapshot } from '@pipekit/cas-store';
