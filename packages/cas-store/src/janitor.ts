@@ -4,7 +4,7 @@
 // dead processes are removed; a live build's work is never touched.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ociRuntimeNamed, runCommand, runtimeCommand, RUNTIME_NAMES } from '@pipekit/wire';
+import { ociRuntimeNamed, runCommand, runRuntime, RUNTIME_NAMES } from '@pipekit/wire';
 import { pidAlive, pidInName } from './lock.ts';
 
 export type Leftover = { path: string; why: string };
@@ -50,10 +50,7 @@ export async function stopContainers(dirs: string[]): Promise<void> {
   if (dirs.length === 0) return;
   for (const name of RUNTIME_NAMES) {
     const rt = ociRuntimeNamed(name);
-    const run = (args: string[]) => {
-      const c = runtimeCommand(rt, args);
-      return runCommand(c.cmd, c.args);
-    };
+    const run = (args: string[]) => runRuntime(rt, args);
     const res = await run(['list', '--format', 'json']);
     // not installed, or no containers ever ran
     if (res.code !== 0) continue;

@@ -10,6 +10,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { PipekitError } from './errors.ts';
+import { runCommand, type SpawnOptions, type SpawnResult } from './spawn.ts';
 import { inUserNamespace, runtimeDir } from './runtime.ts';
 
 export type OciRuntimeName = 'crun' | 'runc';
@@ -131,4 +132,10 @@ export function runtimeCommand(rt: OciRuntime, args: string[], root?: { options:
   if (steps.length === 0) return { cmd: argv[0], args: argv.slice(1) };
   // unshare copies the current mount namespace: every mount made so far is there
   return { cmd: 'unshare', args: ['--mount', '--propagation', 'private', 'sh', '-c', `${steps.join(' && ')} && exec "$@"`, 'pipekit-runtime', ...pre, ...argv] };
+}
+
+/** Runs `rt` with `args` (through runtimeCommand); never rejects, as runCommand. */
+export function runRuntime(rt: OciRuntime, args: string[], opts: SpawnOptions = {}, root?: { options: string[]; target: string }): Promise<SpawnResult> {
+  const c = runtimeCommand(rt, args, root);
+  return runCommand(c.cmd, c.args, opts);
 }

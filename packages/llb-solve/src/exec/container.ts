@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BuildError, ociRuntime, PipekitError, runCommand, runtimeCommand } from '@pipekit/wire';
+import { BuildError, ociRuntime, PipekitError, runRuntime } from '@pipekit/wire';
 import { BPF_ANNOTATION, compiledSeccomp } from './seccomp-bpf.ts';
 import type { SeccompProfile } from './seccomp.ts';
 import type { OciMount } from './spec.ts';
@@ -20,10 +20,6 @@ export async function runContainer(
   signal: AbortSignal,
 ): Promise<RunResult> {
   const rt = ociRuntime();
-  const run = (args: string[], opts?: Parameters<typeof runCommand>[2], root?: { options: string[]; target: string }) => {
-    const c = runtimeCommand(rt, args, root);
-    return runCommand(c.cmd, c.args, opts);
-  };
   let final = spec;
   // a root overlay (the first mount, at /) is mounted by the wrapper for crun
   const mounts = spec.mounts as OciMount[];
@@ -38,11 +34,11 @@ export async function runContainer(
   await rootMade;
   const id = `pk-${randomBytes(6).toString('hex')}`;
   const onAbort = () => {
-    run(['kill', id, 'KILL']).catch(() => undefined);
+    runRuntime(rt, ['kill', id, 'KILL']).catch(() => undefined);
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const res = await run(['run', '--bundle', bundle, id], {
+    const res = await runRuntime(rt, ['run', '--bundle', bundle, id], {
       onStdout: (d) => onOutput(1, d),
       onStderr: (d) => onOutput(2, d),
     }, root);
@@ -54,7 +50,7 @@ export async function runContainer(
     // `run` deletes its container when the process exits; only a killed or
     // failed start can leave one behind
     if (signal.aborted || (await fs.access(path.join(rt.root, id)).then(() => true, () => false))) {
-      await run(['delete', '--force', id]);
+      await runRuntime(rt, ['delete', '--force', id]);
     }
   }
 }

@@ -12,7 +12,7 @@ import { promises as fs, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { runCommand, runtimeCommand, runtimeDir, type OciRuntime } from '@pipekit/wire';
+import { runRuntime, runtimeDir, type OciRuntime } from '@pipekit/wire';
 import { pidAlive } from '@pipekit/cas-store';
 import type { SeccompProfile } from './seccomp.ts';
 
@@ -62,11 +62,8 @@ async function loadOrCompile(rt: OciRuntime, profile: SeccompProfile, key: strin
 }
 
 async function compileWithCrun(rt: OciRuntime, profile: SeccompProfile, dir: string): Promise<Buffer | undefined> {
-  const run = (args: string[]) => {
-    const c = runtimeCommand(rt, args);
-    // the created container's process would hold pipes open until deleted
-    return runCommand(c.cmd, c.args, { noOutput: true });
-  };
+  // the created container's process would hold pipes open until deleted
+  const run = (args: string[]) => runRuntime(rt, args, { noOutput: true });
   await removeStale(dir, rt.root, run);
   // the pid in both names lets a later compile remove what a killed one left
   const name = `pk-seccomp-${process.pid}-${randomBytes(6).toString('hex')}`;
