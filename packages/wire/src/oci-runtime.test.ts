@@ -22,7 +22,7 @@ const LAYOUTS: [string, string, string, boolean][] = [
 ];
 for (const [name, info, controllers, want] of LAYOUTS) {
   test(`crun needs the hybrid wrapper: ${name} -> ${want}`, () => {
-    assert.is(hybridCgroupWithControllers(info, controllers), want);
+    assert.is(hybridCgroupWithControllers(info, () => controllers), want);
   });
 }
 

@@ -48,34 +48,30 @@ function onPath(name: string): string | undefined {
  * there crun starts in a mount namespace of its own (a copy of the current
  * one, so every mount made so far is seen) without that cgroup2 mount.
  */
-export function hybridCgroupWithControllers(mountinfo?: string, controllers?: string): boolean {
-  let info = mountinfo;
-  if (info === undefined) {
-    try {
-      info = readFileSync('/proc/self/mountinfo', 'utf8');
-    } catch {
-      return false;
-    }
-  }
+export function hybridCgroupWithControllers(
+  mountinfo = readText('/proc/self/mountinfo'),
+  controllers = () => readText('/sys/fs/cgroup/unified/cgroup.controllers'),
+): boolean {
   let tmpfsRoot = false;
   let unified = false;
-  for (const line of info.split('\n')) {
+  for (const line of (mountinfo ?? '').split('\n')) {
     const f = line.split(' ');
     const sep = f.indexOf('-');
     if (sep < 0) continue;
     if (f[4] === '/sys/fs/cgroup') tmpfsRoot = f[sep + 1] === 'tmpfs';
     if (f[4] === '/sys/fs/cgroup/unified') unified = f[sep + 1] === 'cgroup2';
   }
-  if (!tmpfsRoot || !unified) return false;
-  let ctl = controllers;
-  if (ctl === undefined) {
-    try {
-      ctl = readFileSync('/sys/fs/cgroup/unified/cgroup.controllers', 'utf8');
-    } catch {
-      return false;
-    }
+  // read only on a hybrid layout
+  return tmpfsRoot && unified && (controllers() ?? '').trim() !== '';
+}
+
+/** A file's text; undefined when it cannot be read. */
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
-  return ctl.trim() !== '';
 }
 
 let chosen: OciRuntime | undefined;
