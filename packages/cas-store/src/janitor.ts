@@ -4,7 +4,7 @@
 // dead processes are removed; a live build's work is never touched.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ociRuntimeNamed, runCommand, runRuntime, RUNTIME_NAMES } from '@pipekit/wire';
+import { ociRuntimeNamed, parseMountinfo, runCommand, runRuntime, RUNTIME_NAMES } from '@pipekit/wire';
 import { pidAlive, pidInName } from './lock.ts';
 
 export type Leftover = { path: string; why: string };
@@ -14,11 +14,8 @@ export async function mountsUnder(dir: string): Promise<string[]> {
   const info = await fs.readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
   const out: string[] = [];
-  for (const line of info.split('\n')) {
-    const mp = line.split(' ')[4];
-    if (!mp) continue;
-    const p = mp.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (p === dir || p.startsWith(prefix)) out.push(p);
+  for (const { point } of parseMountinfo(info)) {
+    if (point === dir || point.startsWith(prefix)) out.push(point);
   }
   return out.sort((a, b) => b.length - a.length);
 }

@@ -13,3 +13,4 @@ export * from './limit.ts';
 export * from './stdout-eof.ts';
 export * from './lstat-maybe.ts';
 export * from './oci-runtime.ts';
+export * from './mountinfo.ts';

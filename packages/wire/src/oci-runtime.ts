@@ -10,6 +10,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { PipekitError } from './errors.ts';
+import { parseMountinfo } from './mountinfo.ts';
 import { runCommand, type SpawnOptions, type SpawnResult } from './spawn.ts';
 import { inUserNamespace, runtimeDir } from './runtime.ts';
 
@@ -54,12 +55,9 @@ export function hybridCgroupWithControllers(
 ): boolean {
   let tmpfsRoot = false;
   let unified = false;
-  for (const line of (mountinfo ?? '').split('\n')) {
-    const f = line.split(' ');
-    const sep = f.indexOf('-');
-    if (sep < 0) continue;
-    if (f[4] === '/sys/fs/cgroup') tmpfsRoot = f[sep + 1] === 'tmpfs';
-    if (f[4] === '/sys/fs/cgroup/unified') unified = f[sep + 1] === 'cgroup2';
+  for (const m of parseMountinfo(mountinfo ?? '')) {
+    if (m.point === '/sys/fs/cgroup') tmpfsRoot = m.type === 'tmpfs';
+    if (m.point === '/sys/fs/cgroup/unified') unified = m.type === 'cgroup2';
   }
   // read only on a hybrid layout
   return tmpfsRoot && unified && (controllers() ?? '').trim() !== '';

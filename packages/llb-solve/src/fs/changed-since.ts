@@ -5,14 +5,12 @@
 // added, removed or renamed, and no system call can set it back. Asked only
 // where ctimes come from this machine's clock: local filesystems.
 import { readFileSync, realpathSync } from 'node:fs';
-import { runCommand } from '@pipekit/wire';
+import { parseMountinfo, runCommand } from '@pipekit/wire';
 
 const LOCAL = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'tmpfs', 'ramfs', 'overlay', 'zfs', 'f2fs', 'bcachefs']);
 
 /** Directories whose changes do not count (.dockerignored, not re-included), by context-relative path or by name at any depth. */
 export type Prune = { paths: string[]; names: string[] };
-
-const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
 /**
  * Whether `dir` (a real path) and every mount below it are local filesystems,
@@ -22,12 +20,7 @@ const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => Str
 export function onLocalFilesystems(dir: string, mountinfo: string): boolean {
   let holder = '';
   let holderType = '';
-  for (const line of mountinfo.split('\n')) {
-    const f = line.split(' ');
-    const sep = f.indexOf('-', 6);
-    if (sep < 0) continue;
-    const point = unescape(f[4]);
-    const type = f[sep + 1];
+  for (const { point, type } of parseMountinfo(mountinfo)) {
     if (point.startsWith(`${dir}/`)) {
       if (!LOCAL.has(type)) return false;
     } else if ((dir === point || dir.startsWith(point === '/' ? '/' : `${point}/`)) && point.length >= holder.length) {
