@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import { ociRuntime, runtimeCommand, type OciRuntime } from '../packages/wire/src/index.ts';
+import { ociRuntime, ociRuntimeNamed, runtimeCommand, type OciRuntime } from '../packages/wire/src/index.ts';
 import { BPF_ANNOTATION, compiledSeccomp } from '../packages/llb-solve/src/exec/seccomp-bpf.ts';
 import type { SeccompProfile } from '../packages/llb-solve/src/exec/seccomp.ts';
 import { buildSpec, DEFAULT_PATH } from '../packages/llb-solve/src/exec/spec.ts';
@@ -84,8 +84,7 @@ if (process.getuid?.() === 0) {
   figures['ours over the floor, per step (ms)'] = median(ours.perStep) - floor;
   if (rt.name !== 'runc') {
     // runc compiles the profile at every start: the floor of a runc builder (BuildKit's)
-    const runc = { ...rt, name: 'runc' as const, bin: 'runc', hybrid: false };
-    figures['runc floor, per step (ms)'] = `${(await runtimeFloor(runc, 30)).toFixed(3)}  (bare runc run, median of 30)`;
+    figures['runc floor, per step (ms)'] = `${(await runtimeFloor(ociRuntimeNamed('runc'), 30)).toFixed(3)}  (bare runc run, median of 30)`;
   }
 }
 if (dockerAvailable()) {
