@@ -6,7 +6,9 @@ import * as assert from 'uvu/assert';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { acquireStoreLock, withStoreLock } from './lock.ts';
+import process from 'node:process';
+import { spawn } from 'node:child_process';
+import { acquireStoreLock, pidAlive, withStoreLock } from './lock.ts';
 import { sh } from '../../../tests/helpers/cli.ts';
 
 const made: string[] = [];
@@ -85,6 +87,22 @@ test('another process waits for the lock directory', async () => {
   const r = await gc;
   assert.is(r.code, 0, r.stderr);
   assert.ok(finished >= releasedAt, 'it finished after the release');
+});
+
+test('a zombie (killed, not yet reaped) is not alive; a running process is', async () => {
+  // the background sleep's parent execs a long sleep that never reaps it
+  const parent = spawn('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (d) => r(String(d)))));
+    assert.ok(pidAlive(pid), 'running');
+    await pause(300);
+    process.kill(pid, 0); // still there, as a zombie
+    assert.not.ok(pidAlive(pid), 'a zombie');
+    assert.ok(pidAlive(parent.pid as number));
+  } finally {
+    parent.kill('SIGKILL');
+  }
+  assert.not.ok(pidAlive(0));
 });
 
 test.run();

@@ -1,7 +1,7 @@
 // A cross-process mutex on the store: a directory created with mkdir (atomic)
 // holding the owner's pid. A lock whose owner died (SIGKILL) is broken by the
 // next process that wants it, so a crash never wedges the store.
-import { mkdirSync, promises as fs, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, promises as fs, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { PipekitError } from '@pipekit/wire';
@@ -13,10 +13,26 @@ export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !zombie(pid);
+}
+
+/**
+ * A killed process stays a zombie until its parent reaps it, which an orphan's
+ * new parent (pid 1) may do late: it no longer runs and holds nothing.
+ */
+function zombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    // no /proc: signal 0 is all there is to go by
+    return false;
+  }
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state === 'Z' || state === 'X';
 }
 
 /** The pid embedded in a temp name such as `root-1234-ab12cd` or `1234-ab12cd`; undefined when none. */
