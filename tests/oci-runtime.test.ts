@@ -72,4 +72,24 @@ test('an unknown PIPEKIT_OCI_RUNTIME fails the step with a clear error', async (
   assert.equal(await fs.readdir(path.join(store, 'snapshots', 'tmp')).catch(() => []), []);
 });
 
+test('a forced runtime that is not installed fails the step saying so', async () => {
+  const store = await tempDir('store');
+  const ctx = await busyboxContext('FROM bb\nRUN true');
+  // every command of /usr/bin and /usr/sbin but the two runtimes
+  const bin = await tempDir('bin');
+  for (const dir of ['/usr/bin', '/usr/sbin']) {
+    for (const name of await fs.readdir(dir)) {
+      if (name === 'crun' || name === 'runc') continue;
+      await fs.symlink(path.join(dir, name), path.join(bin, name)).catch(() => undefined);
+    }
+  }
+  const system = /^\/(usr\/)?s?bin$/;
+  for (const runtime of ['crun', 'runc']) {
+    const r = await sh(`PATH=$(echo "$PATH" | tr : '\\n' | grep -v -E '${system.source}' | paste -sd:):${bin}; df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress plain`, { cwd: ctx, env: { PIPEKIT_OCI_RUNTIME: runtime } });
+    assert.is.not(r.code, 0);
+    assert.match(r.stderr, `cannot run ${runtime}: not found on PATH (is ${runtime} installed?)`);
+    assert.equal(await fs.readdir(path.join(store, 'snapshots', 'tmp')).catch(() => []), []);
+  }
+});
+
 test.run();

@@ -1,9 +1,11 @@
 // What a killed process leaves behind: temp dirs under tmp/ and snapshots/tmp/
-// (maybe with overlay mounts on them and a crun or runc container still using them),
-// half-written index files. Names carry the writer's pid, so only leftovers of
-// dead processes are removed; a live build's work is never touched.
+// (maybe with overlay mounts on them, and a container still using them when
+// llb-solve alone was killed: its runtime runs on), half-written index files.
+// Names carry the writer's pid, so only leftovers of dead processes are
+// removed; a live build's work is never touched.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import process from 'node:process';
 import { ociRuntimeNamed, parseMountinfo, runCommand, runRuntime, RUNTIME_NAMES } from '@pipekit/wire';
 import { pidAlive, pidInName } from './lock.ts';
 
@@ -42,9 +44,45 @@ export async function findLeftovers(storeDir: string, opts: { noPidToo?: boolean
   return out;
 }
 
-/** Stop containers (of either runtime) whose bundle is (inside) one of `dirs` (their llb-solve was killed). */
-export async function stopContainers(dirs: string[]): Promise<void> {
-  if (dirs.length === 0) return;
+/** Which containers to stop: bundles inside `dirs`, or named for one of `pids` (their process is gone). */
+export type ContainerSelection = { dirs?: string[]; pids?: number[] };
+
+function selected(sel: ContainerSelection, bundle: string): boolean {
+  if (sel.dirs?.some((d) => bundle === d || bundle.startsWith(`${d}/`))) return true;
+  const pid = pidInName(path.basename(bundle));
+  return pid !== undefined && (sel.pids?.includes(pid) ?? false);
+}
+
+/** Processes started with `--bundle` and a selected bundle: a runtime's `run`, and crun's wrapper. */
+async function runtimeProcesses(sel: ContainerSelection): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await fs.readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const argv = (await fs.readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const i = argv.indexOf('--bundle');
+    if (i >= 0 && i + 1 < argv.length && selected(sel, argv[i + 1])) out.push(Number(name));
+  }
+  return out;
+}
+
+/**
+ * Stop selected containers of either runtime (their llb-solve was killed) and
+ * remove their runtime state. A crun container is the pid namespace of its
+ * runtime process (wire's runtimeCommand), so killing that process ends it; a
+ * runc container outlives runc, so runc kills it.
+ */
+export async function stopContainers(sel: ContainerSelection): Promise<void> {
+  if (!sel.dirs?.length && !sel.pids?.length) return;
+  const procs = await runtimeProcesses(sel);
+  for (const pid of procs) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  // a namespace's init exits last: once it has, nothing of the container writes any more
+  for (let i = 0; i < 250 && procs.some(pidAlive); i++) await new Promise((r) => setTimeout(r, 20));
   for (const name of RUNTIME_NAMES) {
     const rt = ociRuntimeNamed(name);
     const run = (args: string[]) => runRuntime(rt, args);
@@ -58,16 +96,17 @@ export async function stopContainers(dirs: string[]): Promise<void> {
       continue;
     }
     for (const c of list) {
-      if (!dirs.some((d) => c.bundle === d || c.bundle.startsWith(`${d}/`))) continue;
+      if (!selected(sel, c.bundle)) continue;
       await run(['kill', c.id, 'KILL']);
       await run(['delete', '--force', c.id]);
     }
   }
 }
 
-/** Unmount what is mounted on a leftover, then delete it. */
+/** Unmount what is mounted on a leftover, then delete it (after stopping containers of its process). */
 export async function removeLeftovers(items: Leftover[]): Promise<void> {
-  await stopContainers(items.map((i) => i.path));
+  const pids = items.map((i) => pidInName(path.basename(i.path))).filter((p): p is number => p !== undefined);
+  await stopContainers({ dirs: items.map((i) => i.path), pids });
   for (const item of items) {
     for (const mp of await mountsUnder(item.path)) {
       const r = await runCommand('umount', [mp]);

@@ -51,22 +51,25 @@ test('an unknown runtime name is refused, naming the choices', () => {
 const RT = (name: 'crun' | 'runc', hybrid: boolean): OciRuntime => ({ name, bin: `/usr/bin/${name}`, root: `/run/x/${name}`, hybrid });
 const ROOT = { options: ['lowerdir=/a:/b', 'upperdir=/u', 'workdir=/w'], target: '/bundle/rootfs' };
 
-test('runc and plain crun are started directly; runc mounts the root itself', () => {
-  assert.equal(runtimeCommand(RT('runc', false), ['run', 'x'], ROOT), { cmd: '/usr/bin/runc', args: ['--root', '/run/x/runc', 'run', 'x'] });
-  assert.equal(runtimeCommand(RT('crun', false), ['kill', 'x', 'KILL']), { cmd: '/usr/bin/crun', args: ['--root', '/run/x/crun', 'kill', 'x', 'KILL'] });
+// crun's wrapper: a mount namespace and a pid namespace whose init crun is, dying with the wrapper
+const NS = ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--mount-proc'];
+
+test('both runtimes start in namespaces of their own; runc mounts the root itself', () => {
+  assert.equal(runtimeCommand(RT('runc', false), ['run', 'x'], ROOT), { cmd: 'unshare', args: [...NS, '/usr/bin/runc', '--root', '/run/x/runc', 'run', 'x'] });
+  assert.equal(runtimeCommand(RT('crun', false), ['kill', 'x', 'KILL']), { cmd: 'unshare', args: [...NS, '/usr/bin/crun', '--root', '/run/x/crun', 'kill', 'x', 'KILL'] });
 });
 
 /** Run the wrapper's script with `sh`, its commands replaced by echo, and return what it would have done. */
 function dryRun(c: { cmd: string; args: string[] }): string {
   assert.is(c.cmd, 'unshare');
-  assert.equal(c.args.slice(0, 4), ['--mount', '--propagation', 'private', 'sh']);
+  assert.equal(c.args.slice(0, NS.length + 1), [...NS, 'sh']);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pk-wrapper-'));
   try {
     for (const tool of ['mount', 'umount']) {
       writeFileSync(path.join(dir, tool), `#!/bin/sh\necho ${tool} "$@" >> ${dir}/log\n`, { mode: 0o755 });
     }
     // the runtime binary itself: /usr/bin/crun would really run; exec echo instead
-    const args = c.args.slice(4).map((a) => (a === '/usr/bin/crun' ? 'echo' : a));
+    const args = c.args.slice(NS.length + 1).map((a) => (a === '/usr/bin/crun' ? 'echo' : a));
     const out = execFileSync('sh', args, { env: { PATH: `${dir}:/usr/bin:/bin` } }).toString();
     let log = '';
     try {

@@ -108,14 +108,23 @@ export function ociRoot(name: OciRuntimeName): string {
 }
 
 /**
- * The command line that runs `rt` with `args`. `root` is the overlay of a RUN
- * step's root: runc mounts it itself (a mount at / in the spec), crun cannot,
- * so for crun it is mounted by a wrapper in a mount namespace of the
- * container's own, where it goes away with the container, as runc's does. That
- * wrapper also hides the cgroup2 mount of a hybrid layout.
+ * The command line that runs `rt` with `args`: a wrapper gives the runtime a
+ * pid namespace of its own, with the runtime as its init. Both runtimes put a
+ * container's process in a session of its own, out of reach of a kill sent to
+ * the build's process group, and neither ends it when the runtime is killed;
+ * but when a namespace's init dies the kernel kills everything in it, and
+ * unshare's --kill-child makes the runtime die with the wrapper. So killing
+ * the wrapper stops the container, whatever state the runtime is in.
+ *
+ * For crun the wrapper also hides the cgroup2 mount of a hybrid layout and
+ * mounts `root`, the overlay of a RUN step's root: runc mounts it itself (a
+ * mount at / in the spec), crun cannot, so it is mounted in the wrapper's mount
+ * namespace, where it goes away with the container.
  */
 export function runtimeCommand(rt: OciRuntime, args: string[], root?: { options: string[]; target: string }): { cmd: string; args: string[] } {
   const argv = [rt.bin, '--root', rt.root, ...args];
+  // a copy of the current mount namespace (every mount made so far is there), with a /proc for the new pid namespace
+  const ns = ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--mount-proc'];
   const steps: string[] = [];
   const pre: string[] = [];
   if (rt.hybrid) steps.push('umount /sys/fs/cgroup/unified');
@@ -123,9 +132,8 @@ export function runtimeCommand(rt: OciRuntime, args: string[], root?: { options:
     steps.push('mount -t overlay overlay -o "$1" "$2"', 'shift 2');
     pre.push(root.options.join(','), root.target);
   }
-  if (steps.length === 0) return { cmd: argv[0], args: argv.slice(1) };
-  // unshare copies the current mount namespace: every mount made so far is there
-  return { cmd: 'unshare', args: ['--mount', '--propagation', 'private', 'sh', '-c', `${steps.join(' && ')} && exec "$@"`, 'pipekit-runtime', ...pre, ...argv] };
+  if (steps.length === 0) return { cmd: 'unshare', args: [...ns, ...argv] };
+  return { cmd: 'unshare', args: [...ns, 'sh', '-c', `${steps.join(' && ')} && exec "$@"`, 'pipekit-runtime', ...pre, ...argv] };
 }
 
 /** Runs `rt` with `args` (through runtimeCommand); never rejects, as runCommand. */

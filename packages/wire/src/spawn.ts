@@ -14,6 +14,8 @@ export type SpawnOptions = {
   onStderr?: (d: Uint8Array) => void;
   /** no stdout or stderr at all: for a child that leaves a process behind holding them (`crun create`) */
   noOutput?: boolean;
+  /** on abort the child is sent SIGKILL */
+  signal?: AbortSignal;
 };
 
 const LIMIT = 1024 * 1024;
@@ -24,6 +26,10 @@ export function runCommand(cmd: string, args: string[], opts: SpawnOptions = {})
     const child = spawn(cmd, args, { cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', opts.noOutput ? 'ignore' : 'pipe', opts.noOutput ? 'ignore' : 'pipe'] });
     let stdout = '';
     let stderr = '';
+    const kill = () => child.kill('SIGKILL');
+    if (opts.signal?.aborted) kill();
+    else opts.signal?.addEventListener('abort', kill, { once: true });
+    child.on('exit', () => opts.signal?.removeEventListener('abort', kill));
     child.stdout?.on('data', (d: Buffer) => {
       if (opts.onStdout) opts.onStdout(d);
       else if (stdout.length < LIMIT) stdout += d;

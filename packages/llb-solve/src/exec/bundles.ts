@@ -27,7 +27,7 @@ async function sweep(): Promise<void> {
     if (gone) stale.push(abs);
   }
   // a killed llb-solve's container may still run (its root overlay lives in the container's own namespace)
-  await stopContainers(stale.filter((d) => path.basename(d).startsWith('b-')));
+  await stopContainers({ dirs: stale.filter((d) => path.basename(d).startsWith('b-')) });
   for (const abs of stale) await fs.rm(abs, { recursive: true, force: true }).catch(() => undefined);
 }
 

@@ -20,6 +20,8 @@ export async function runContainer(
   signal: AbortSignal,
 ): Promise<RunResult> {
   const rt = ociRuntime();
+  // found on PATH, the binary is a path (a missing one would only show as the wrapper's exit 127)
+  if (!rt.bin.includes('/')) throw new PipekitError(`cannot run ${rt.name}: not found on PATH (is ${rt.name} installed?)`);
   let final = spec;
   // a root overlay (the first mount, at /) is mounted by the wrapper for crun
   const mounts = spec.mounts as OciMount[];
@@ -33,20 +35,18 @@ export async function runContainer(
   rootMade ??= fs.mkdir(rt.root, { recursive: true }).then(() => undefined);
   await rootMade;
   const id = `pk-${randomBytes(6).toString('hex')}`;
-  const onAbort = () => {
-    runRuntime(rt, ['kill', id, 'KILL']).catch(() => undefined);
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
   try {
+    // the runtime is the init of its wrapper's pid namespace (see runtimeCommand):
+    // killing the wrapper ends it and, with it, every process of the container
     const res = await runRuntime(rt, ['run', '--bundle', bundle, id], {
       onStdout: (d) => onOutput(1, d),
       onStderr: (d) => onOutput(2, d),
+      signal,
     }, root);
-    if (res.error) throw new PipekitError(`cannot run ${rt.name}: ${res.error.message} (is ${rt.name} installed?)`);
+    if (res.error) throw new PipekitError(`cannot run ${rt.name}: ${res.error.message}`);
     if (signal.aborted) throw new BuildError('canceled');
     return { exitCode: res.code };
   } finally {
-    signal.removeEventListener('abort', onAbort);
     // `run` deletes its container when the process exits; only a killed or
     // failed start can leave one behind
     if (signal.aborted || (await fs.access(path.join(rt.root, id)).then(() => true, () => false))) {

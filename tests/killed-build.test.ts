@@ -1,0 +1,99 @@
+// Black-box: a build killed with SIGKILL leaves no container running, under
+// either OCI runtime. crun puts a container's process in a session of its own,
+// so a kill of the build's process group reaches it only through the pid
+// namespace crun's wrapper gives it; a kill of llb-solve alone leaves the
+// runtime running, and the next `cas-store fsck` (the janitor) stops it.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ociRuntimeNamed, runRuntime, runtimeDir, type OciRuntimeName } from '@pipekit/wire';
+import { sh, tempDir } from './helpers/cli.ts';
+import { busyboxContext } from './helpers/busybox-context.ts';
+
+/** Pids of processes whose command line contains `text`. */
+async function processesWith(text: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const cmd = await fs.readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    const stat = await fs.readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    // a zombie has stopped running
+    if (cmd.split('\0').join(' ').includes(text) && !/\) Z /.test(stat)) out.push(Number(name));
+  }
+  return out;
+}
+
+async function waitFor<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+    const v = await f();
+    if (v !== undefined) return v;
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The pid of the llb-solve that runs a container whose step prints `marker`: its bundle is named for it. */
+async function ownerOf(marker: string): Promise<number> {
+  return waitFor(`a container running ${marker}`, async () => {
+    if ((await processesWith(marker)).length === 0) return undefined;
+    const bundles = path.join(runtimeDir(), 'bundles');
+    for (const pid of await processesWith(`--bundle ${bundles}/b-`)) {
+      const cmd = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+      const bundle = cmd[cmd.indexOf('--bundle') + 1];
+      const owner = Number(/\/b-(\d+)-/.exec(bundle)?.[1]);
+      // the step's own container, not one of a concurrent test's
+      const spec = await fs.readFile(path.join(bundle, 'config.json'), 'utf8').catch(() => '');
+      if (spec.includes(marker)) return owner;
+    }
+    return undefined;
+  });
+}
+
+/** Containers of `runtime` whose bundle belongs to process `pid`. */
+async function containersOf(runtime: OciRuntimeName, pid: number): Promise<string[]> {
+  const res = await runRuntime(ociRuntimeNamed(runtime), ['list', '--format', 'json']);
+  const list = JSON.parse(res.stdout || '[]') as { id: string; bundle: string }[] | null;
+  return (list ?? []).filter((c) => path.basename(c.bundle).startsWith(`b-${pid}-`)).map((c) => c.id);
+}
+
+for (const runtime of ['crun', 'runc'] as const) {
+  for (const how of ['group', 'alone'] as const) {
+    test(`${runtime}: llb-solve killed ${how === 'group' ? 'with its process group' : 'alone'} leaves no container running`, async () => {
+      const store = await tempDir('store');
+      // a unique sleep: the container's process is found by its command line
+      const marker = `sleep 600.${String(Math.random()).slice(2, 10)}`;
+      const ctx = await busyboxContext(`RUN ${marker}`);
+      const env = { PIPEKIT_OCI_RUNTIME: runtime };
+      const g = await sh(`df-parse Dockerfile --store ${store} > graph.ndjson`, { cwd: ctx });
+      assert.is(g.code, 0, g.stderr);
+      const build = sh(`exec setsid llb-solve --store ${store} --progress plain graph.ndjson >/dev/null 2>progress.log`, { cwd: ctx, env });
+      const owner = await ownerOf(marker);
+      if (how === 'group') {
+        // under Deno, llb-solve is a child of `deno task`, which setsid made the group's leader
+        const stat = await fs.readFile(`/proc/${owner}/stat`, 'utf8');
+        const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+        process.kill(-pgid, 'SIGKILL');
+        await build;
+        // the kernel ends the namespace's processes as its init exits
+        await waitFor('the container to stop', async () => ((await processesWith(marker)).length === 0 ? true : undefined), 5_000)
+          .catch(() => assert.unreachable(`${marker} still runs after the build's process group was killed`));
+      } else {
+        process.kill(owner, 'SIGKILL');
+        await build;
+        assert.ok((await processesWith(marker)).length > 0, 'the runtime runs on after llb-solve alone was killed');
+        const fsck = await sh(`cas-store fsck --store ${store}`, { env });
+        assert.is(fsck.code, 0, `${fsck.stdout}${fsck.stderr}`);
+        // fsck stopped the container before it removed the step's unfinished snapshot
+        assert.equal(await processesWith(marker), [], `${marker} still runs after fsck`);
+      }
+      const fsck = await sh(`cas-store fsck --store ${store}`);
+      assert.is(fsck.code, 0, `${fsck.stdout}${fsck.stderr}`);
+      assert.equal(await fs.readdir(path.join(store, 'snapshots', 'tmp')), []);
+      assert.equal(await containersOf(runtime, owner), [], 'no runtime state left');
+      const mounts = await fs.readFile('/proc/self/mountinfo', 'utf8');
+      assert.not.ok(mounts.includes(store), 'nothing mounted under the store');
+    });
+  }
+}
+
+test.run();
