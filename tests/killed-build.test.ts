@@ -56,6 +56,16 @@ async function containersOf(runtime: OciRuntimeName, pid: number): Promise<strin
   return (list ?? []).filter((c) => path.basename(c.bundle).startsWith(`b-${pid}-`)).map((c) => c.id);
 }
 
+/** Cgroups of containers of process `pid` (ids carry it), at the top of any hierarchy. */
+async function cgroupsOf(pid: number): Promise<string[]> {
+  const top = '/sys/fs/cgroup';
+  const out: string[] = [];
+  for (const dir of [top, ...(await fs.readdir(top)).map((h) => path.join(top, h))]) {
+    for (const n of await fs.readdir(dir).catch(() => [] as string[])) if (n.startsWith(`pk-${pid}-`)) out.push(path.join(dir, n));
+  }
+  return out;
+}
+
 for (const runtime of ['crun', 'runc'] as const) {
   for (const how of ['group', 'alone'] as const) {
     test(`${runtime}: llb-solve killed ${how === 'group' ? 'with its process group' : 'alone'} leaves no container running`, async () => {
@@ -90,6 +100,7 @@ for (const runtime of ['crun', 'runc'] as const) {
       assert.is(fsck.code, 0, `${fsck.stdout}${fsck.stderr}`);
       assert.equal(await fs.readdir(path.join(store, 'snapshots', 'tmp')), []);
       assert.equal(await containersOf(runtime, owner), [], 'no runtime state left');
+      assert.equal(await cgroupsOf(owner), [], 'no cgroup left');
       const mounts = await fs.readFile('/proc/self/mountinfo', 'utf8');
       assert.not.ok(mounts.includes(store), 'nothing mounted under the store');
     });

@@ -66,10 +66,9 @@ async function runtimeProcesses(sel: ContainerSelection): Promise<number[]> {
 }
 
 /**
- * Stop selected containers of either runtime (their llb-solve was killed) and
- * remove their runtime state. A crun container is the pid namespace of its
- * runtime process (wire's runtimeCommand), so killing that process ends it; a
- * runc container outlives runc, so runc kills it.
+ * Stop selected containers (their llb-solve was killed) and remove their
+ * runtime state. A container lives in the pid namespace of its runtime process
+ * (wire's runtimeCommand), so killing that process ends it.
  */
 export async function stopContainers(sel: ContainerSelection): Promise<void> {
   if (!sel.dirs?.length && !sel.pids?.length) return;
@@ -96,10 +95,26 @@ export async function stopContainers(sel: ContainerSelection): Promise<void> {
       continue;
     }
     for (const c of list) {
-      if (!selected(sel, c.bundle)) continue;
-      await run(['kill', c.id, 'KILL']);
-      await run(['delete', '--force', c.id]);
+      if (selected(sel, c.bundle)) await run(['delete', '--force', c.id]);
     }
+    // a runtime killed while it created a container leaves state it does not
+    // list, and a cgroup; container ids carry their llb-solve's pid
+    for (const id of await fs.readdir(rt.root).catch(() => [] as string[])) {
+      const pid = pidInName(id);
+      if (pid === undefined || !sel.pids?.includes(pid)) continue;
+      await fs.rm(path.join(rt.root, id), { recursive: true, force: true });
+      await removeCgroups(id);
+    }
+  }
+}
+
+/** Remove the (empty) cgroups named `id` at the top of each cgroup hierarchy. */
+export async function removeCgroups(id: string, mountinfo?: string): Promise<void> {
+  const info = mountinfo ?? (await fs.readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
+  for (const m of parseMountinfo(info)) {
+    if (m.type !== 'cgroup' && m.type !== 'cgroup2') continue;
+    // rmdir only removes a cgroup without processes or children
+    await fs.rmdir(path.join(m.point, id)).catch(() => undefined);
   }
 }
 

@@ -27,7 +27,8 @@ async function sweep(): Promise<void> {
     if (gone) stale.push(abs);
   }
   // a killed llb-solve's container may still run (its root overlay lives in the container's own namespace)
-  await stopContainers({ dirs: stale.filter((d) => path.basename(d).startsWith('b-')) });
+  const bundles = stale.filter((d) => path.basename(d).startsWith('b-'));
+  await stopContainers({ dirs: bundles, pids: bundles.map((d) => pidInName(path.basename(d)) as number).filter(Boolean) });
   for (const abs of stale) await fs.rm(abs, { recursive: true, force: true }).catch(() => undefined);
 }
 

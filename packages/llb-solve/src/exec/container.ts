@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import process from 'node:process';
 import { BuildError, ociRuntime, PipekitError, runRuntime } from '@pipekit/wire';
 import { BPF_ANNOTATION, compiledSeccomp } from './seccomp-bpf.ts';
 import type { SeccompProfile } from './seccomp.ts';
@@ -34,7 +35,8 @@ export async function runContainer(
   const root = rootMount && { options: rootMount.options, target: (spec.root as { path: string }).path };
   rootMade ??= fs.mkdir(rt.root, { recursive: true }).then(() => undefined);
   await rootMade;
-  const id = `pk-${randomBytes(6).toString('hex')}`;
+  // the pid lets a janitor tell a killed build's state and cgroup from a live one's
+  const id = `pk-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     // the runtime is the init of its wrapper's pid namespace (see runtimeCommand):
     // killing the wrapper ends it and, with it, every process of the container

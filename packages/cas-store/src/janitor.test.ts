@@ -1,0 +1,55 @@
+// The janitor's handling of what a killed build leaves with the OCI runtime:
+// state a killed runtime cannot list, and cgroups named for the container.
+// (Stopping a running container is shown black-box in tests/killed-build.test.ts.)
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ociRoot, RUNTIME_NAMES } from '@pipekit/wire';
+import { removeCgroups, stopContainers } from './janitor.ts';
+
+test('cgroups named for a container are removed from each hierarchy, unless in use', async () => {
+  const dir = await fs.mkdtemp(path.join(tmpdir(), 'janitor-test-'));
+  try {
+    const id = 'pk-123-abcdef012345';
+    // mountinfo: two v1 hierarchies, a cgroup2, and a plain filesystem that is left alone
+    const line = (n: number, mp: string, type: string) => `${n} 1 0:${n} / ${mp} rw shared:${n} - ${type} x rw`;
+    const info = [line(1, path.join(dir, 'pids'), 'cgroup'), line(2, path.join(dir, 'cpu,cpuacct'), 'cgroup'), line(3, path.join(dir, 'unified'), 'cgroup2'), line(4, path.join(dir, 'data'), 'ext4')].join('\n');
+    for (const h of ['pids', 'cpu,cpuacct', 'unified', 'data']) await fs.mkdir(path.join(dir, h, id), { recursive: true });
+    // a cgroup with a child cgroup is in use: rmdir fails, and it stays
+    await fs.mkdir(path.join(dir, 'unified', id, 'child'));
+    await fs.mkdir(path.join(dir, 'pids', 'pk-123-other0123456'));
+    await removeCgroups(id, info);
+    assert.not.ok(existsSync(path.join(dir, 'pids', id)));
+    assert.not.ok(existsSync(path.join(dir, 'cpu,cpuacct', id)));
+    assert.ok(existsSync(path.join(dir, 'unified', id, 'child')), 'in use');
+    assert.ok(existsSync(path.join(dir, 'data', id)), 'not a cgroup');
+    assert.ok(existsSync(path.join(dir, 'pids', 'pk-123-other0123456')), 'another container');
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('runtime state that no runtime lists is removed for the selected pids only', async () => {
+  // as a runtime killed while creating a container leaves it: a config, no status
+  const dead = 4_100_001;
+  const other = 4_100_002;
+  const made: string[] = [];
+  try {
+    for (const name of RUNTIME_NAMES) {
+      for (const pid of [dead, other]) {
+        const d = path.join(ociRoot(name), `pk-${pid}-abcdef012345`);
+        await fs.mkdir(d, { recursive: true });
+        await fs.writeFile(path.join(d, 'config.json'), '{}');
+        made.push(d);
+      }
+    }
+    await stopContainers({ pids: [dead] });
+    for (const d of made) assert.is(existsSync(d), d.includes(`pk-${other}-`), d);
+  } finally {
+    for (const d of made) await fs.rm(d, { recursive: true, force: true });
+  }
+});
+
+test.run();
