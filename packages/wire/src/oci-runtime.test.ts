@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PipekitError } from './errors.ts';
-import { chooseRuntime, hybridCgroupWithControllers, runtimeCommand, type OciRuntime } from './oci-runtime.ts';
+import { chooseRuntime, hybridCgroupWithControllers, runtimeCommand, wrapperShell, type OciRuntime } from './oci-runtime.ts';
 
 // mountinfo lines: id parent dev root mountpoint opts [optional] - fstype source superopts
 const line = (mp: string, fstype: string) => `30 1 0:26 / ${mp} rw,nosuid shared:9 - ${fstype} x rw`;
@@ -48,7 +48,7 @@ test('an unknown runtime name is refused, naming the choices', () => {
   assert.throws(() => chooseRuntime('kata', false, found(['runc'])), (e: Error) => e instanceof PipekitError && /PIPEKIT_OCI_RUNTIME=kata: expected crun, runc or auto/.test(e.message));
 });
 
-const RT = (name: 'crun' | 'runc', hybrid: boolean): OciRuntime => ({ name, bin: `/usr/bin/${name}`, root: `/run/x/${name}`, hybrid });
+const RT = (name: 'crun' | 'runc', hybrid: boolean): OciRuntime => ({ name, bin: `/usr/bin/${name}`, root: `/run/x/${name}`, hybrid, shell: ['sh'] });
 const ROOT = { options: ['lowerdir=/a:/b', 'upperdir=/u', 'workdir=/w'], target: '/bundle/rootfs' };
 
 // crun's wrapper: a mount namespace and a pid namespace whose init crun is, dying with the wrapper
@@ -92,6 +92,12 @@ test('on a hybrid layout the wrapper first hides the cgroup2 mount', () => {
   assert.is(dryRun(runtimeCommand(RT('crun', true), ['run', 'x'], ROOT)),
     'umount /sys/fs/cgroup/unified\nmount -t overlay overlay -o lowerdir=/a:/b,upperdir=/u,workdir=/w /bundle/rootfs\n--root /run/x/crun run x\n');
   assert.is(dryRun(runtimeCommand(RT('crun', true), ['delete', '--force', 'x'])), 'umount /sys/fs/cgroup/unified\n--root /run/x/crun delete --force x\n');
+});
+
+test('the wrapper shell is a busybox where one is installed, else sh', () => {
+  assert.equal(wrapperShell('/bin/sh'), ['/bin/sh', 'sh']);
+  assert.equal(wrapperShell('/nonexistent/busybox'), ['sh']);
+  assert.equal(runtimeCommand({ ...RT('crun', true), shell: ['/bin/busybox', 'sh'] }, ['delete', 'x']).args.slice(NS.length, NS.length + 3), ['/bin/busybox', 'sh', '-c']);
 });
 
 test.run();

@@ -24,6 +24,8 @@ export type OciRuntime = {
   root: string;
   /** crun on a hybrid cgroup layout it refuses (see below) */
   hybrid: boolean;
+  /** the shell that runs the wrapper's script (see runtimeCommand) */
+  shell: string[];
 };
 
 export const RUNTIME_NAMES: readonly OciRuntimeName[] = ['crun', 'runc'];
@@ -99,7 +101,21 @@ export function chooseRuntime(want: string, rootless: boolean, find: (name: stri
 
 /** Runtime `name` as this process starts it (`bin` defaults to the name, found on PATH when run). */
 export function ociRuntimeNamed(name: OciRuntimeName, bin: string = name): OciRuntime {
-  return { name, bin, root: ociRoot(name), hybrid: name === 'crun' && hybridCgroupWithControllers() };
+  return { name, bin, root: ociRoot(name), hybrid: name === 'crun' && hybridCgroupWithControllers(), shell: wrapperShell() };
+}
+
+/**
+ * A static busybox's shell where there is one (setup installs it): it runs
+ * mount and umount as built-in applets, without starting util-linux's
+ * dynamically linked ones, which takes ~2.5 ms off every crun step here.
+ */
+export function wrapperShell(busybox = '/bin/busybox'): string[] {
+  try {
+    accessSync(busybox, constants.X_OK);
+    return [busybox, 'sh'];
+  } catch {
+    return ['sh'];
+  }
 }
 
 /** The state directory of `name`'s containers. */
@@ -133,7 +149,7 @@ export function runtimeCommand(rt: OciRuntime, args: string[], root?: { options:
     pre.push(root.options.join(','), root.target);
   }
   if (steps.length === 0) return { cmd: 'unshare', args: [...ns, ...argv] };
-  return { cmd: 'unshare', args: [...ns, 'sh', '-c', `${steps.join(' && ')} && exec "$@"`, 'pipekit-runtime', ...pre, ...argv] };
+  return { cmd: 'unshare', args: [...ns, ...rt.shell, '-c', `${steps.join(' && ')} && exec "$@"`, 'pipekit-runtime', ...pre, ...argv] };
 }
 
 /** Runs `rt` with `args` (through runtimeCommand); never rejects, as runCommand. */
