@@ -120,7 +120,7 @@ export async function removeCgroups(id: string, mountinfo?: string): Promise<voi
 
 /** Unmount what is mounted on a leftover, then delete it (after stopping containers of its process). */
 export async function removeLeftovers(items: Leftover[]): Promise<void> {
-  const pids = items.map((i) => pidInName(path.basename(i.path))).filter((p): p is number => p !== undefined);
+  const pids = items.flatMap((i) => pidInName(path.basename(i.path)) ?? []);
   await stopContainers({ dirs: items.map((i) => i.path), pids });
   for (const item of items) {
     for (const mp of await mountsUnder(item.path)) {

@@ -51,7 +51,7 @@ test('an unknown runtime name is refused, naming the choices', () => {
 const RT = (name: 'crun' | 'runc', hybrid: boolean): OciRuntime => ({ name, bin: `/usr/bin/${name}`, root: `/run/x/${name}`, hybrid, shell: ['sh'] });
 const ROOT = { options: ['lowerdir=/a:/b', 'upperdir=/u', 'workdir=/w'], target: '/bundle/rootfs' };
 
-// crun's wrapper: a mount namespace and a pid namespace whose init crun is, dying with the wrapper
+// the runtimes' wrapper: a mount namespace and a pid namespace whose init the runtime is, dying with the wrapper
 const NS = ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--mount-proc'];
 
 test('both runtimes start in namespaces of their own; runc mounts the root itself', () => {

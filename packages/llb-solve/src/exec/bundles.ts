@@ -28,7 +28,7 @@ async function sweep(): Promise<void> {
   }
   // a killed llb-solve's container may still run (its root overlay lives in the container's own namespace)
   const bundles = stale.filter((d) => path.basename(d).startsWith('b-'));
-  await stopContainers({ dirs: bundles, pids: bundles.map((d) => pidInName(path.basename(d)) as number).filter(Boolean) });
+  await stopContainers({ dirs: bundles, pids: bundles.flatMap((d) => pidInName(path.basename(d)) ?? []) });
   for (const abs of stale) await fs.rm(abs, { recursive: true, force: true }).catch(() => undefined);
 }
 
