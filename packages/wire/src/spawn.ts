@@ -12,8 +12,6 @@ export type SpawnOptions = {
   /** streamed output; without onStdout, stdout is collected (up to 1 MiB) */
   onStdout?: (d: Uint8Array) => void;
   onStderr?: (d: Uint8Array) => void;
-  /** no stdout or stderr at all: for a child that leaves a process behind holding them (`crun create`) */
-  noOutput?: boolean;
   /** on abort the child is sent SIGKILL */
   signal?: AbortSignal;
 };
@@ -23,7 +21,7 @@ const LIMIT = 1024 * 1024;
 /** Run `cmd`; never rejects: a failure to start is `code: -1` with `error`. */
 export function runCommand(cmd: string, args: string[], opts: SpawnOptions = {}): Promise<SpawnResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', opts.noOutput ? 'ignore' : 'pipe', opts.noOutput ? 'ignore' : 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const kill = () => child.kill('SIGKILL');

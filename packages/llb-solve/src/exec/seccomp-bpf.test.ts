@@ -79,7 +79,7 @@ test('a compile killed between create and delete leaves nothing once the next co
     ociVersion: '1.0.2', process: { user: { uid: 0, gid: 0 }, args: ['/never-run'], cwd: '/' }, root: { path: 'rootfs' },
     mounts: [{ destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: [] }], linux: { namespaces: [{ type: 'mount' }] },
   }));
-  assert.is((await runRuntime(crun, ['create', '--bundle', bundle, name], { noOutput: true })).code, 0);
+  assert.is((await runRuntime(crun, ['create', '--bundle', bundle, name])).code, 0);
   assert.ok((await fs.readdir(crun.root)).includes(name));
   // a profile not compiled yet in this process, so the compile runs
   assert.ok(await compiledSeccomp(crun, defaultSeccomp(['CAP_SYS_BOOT'])));

@@ -62,8 +62,9 @@ async function loadOrCompile(rt: OciRuntime, profile: SeccompProfile, key: strin
 }
 
 async function compileWithCrun(rt: OciRuntime, profile: SeccompProfile, dir: string): Promise<Buffer | undefined> {
-  // the created container's process would hold pipes open until deleted
-  const run = (args: string[]) => runRuntime(rt, args, { noOutput: true });
+  // the created container does not outlive `create`: it is in the pid
+  // namespace of crun's wrapper (see runtimeCommand), which ends with crun
+  const run = (args: string[]) => runRuntime(rt, args);
   await removeStale(dir, rt.root, run);
   // the pid in both names lets a later compile remove what a killed one left
   const name = `pk-seccomp-${process.pid}-${randomBytes(6).toString('hex')}`;
