@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import process from 'node:process';
-import { CompressPool } from './compress-pool.ts';
+import { CompressPool, INLINE_BELOW } from './compress-pool.ts';
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
 
@@ -25,7 +25,7 @@ function threadsAtNice(nice: number): number {
 
 test('close() brings a nice thread back to normal priority before it winds down', async () => {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return; // raising a priority takes root
-  const pool = new CompressPool({ threads: 1, nice: 19 });
+  const pool = new CompressPool({ threads: 1, nice: 19, inlineBelow: 0 });
   try {
     // the thread reports its id before it answers any job
     await pool.run({ codec: 'gzip', data: new Uint8Array(1024), last: true, level: 6 });
@@ -38,6 +38,51 @@ test('close() brings a nice thread back to normal priority before it winds down'
   } finally {
     await pool.close();
   }
+});
+
+/** Tar-like bytes: text with runs of zeros, so every codec has something to do. */
+function sample(n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = i % 512 < 100 ? 0 : ((i * 31 + (i >> 9)) % 96) + 32;
+  return b;
+}
+
+for (const codec of ['gzip', 'zstd'] as const) {
+  const level = codec === 'gzip' ? 6 : 3;
+  test(`${codec}: a small job runs inline (no thread started), with the bytes a thread makes`, async () => {
+    const inline = new CompressPool({ threads: 2 });
+    const threaded = new CompressPool({ threads: 2, inlineBelow: 0 });
+    try {
+      for (const n of [0, 2560, INLINE_BELOW - 1]) {
+        const job = { codec, data: sample(n), last: true, level };
+        const running = inline.run(job);
+        assert.is(inline.inFlight, 0);
+        const a = await running;
+        assert.is(inline.started, 0, `${n} bytes started a thread`);
+        const b = await threaded.run(job);
+        assert.ok(threaded.started > 0, 'inlineBelow: 0 never runs inline');
+        assert.equal(a.out, b.out);
+        assert.is(a.crc, b.crc);
+      }
+    } finally {
+      await inline.close();
+      await threaded.close();
+    }
+  });
+}
+
+test('a job of INLINE_BELOW bytes starts the threads, which then take small jobs too', async () => {
+  const pool = new CompressPool({ threads: 1 });
+  try {
+    await pool.run({ codec: 'gzip', data: sample(INLINE_BELOW), last: true, level: 6 });
+    assert.is(pool.started, 1);
+    const small = pool.run({ codec: 'gzip', data: sample(100), last: true, level: 6 });
+    assert.is(pool.inFlight, 1, 'the small job went to the thread');
+    assert.ok((await small).out.length > 0);
+  } finally {
+    await pool.close();
+  }
+  assert.is(pool.started, 0);
 });
 
 test.run();

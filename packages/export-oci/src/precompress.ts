@@ -28,7 +28,7 @@ export class Precompressor {
   private readonly opts: PrecompressOptions;
   private readonly blobs: BlobStore;
   // nice 19: steps that compute keep the CPU; waiting ones leave it to this
-  private readonly pool = new CompressPool({ threads: 1, nice: 19 });
+  private readonly pool = new CompressPool({ threads: 1, nice: 19, inlineBelow: 0 });
   private readonly queue: Layer[] = [];
   private readonly seen = new Set<string>();
   private waiting = 0;
