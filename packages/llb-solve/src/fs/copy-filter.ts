@@ -3,9 +3,9 @@
 // patterns (matched relative to the copied source). Local sources register
 // their .dockerignore patterns here by directory, so the copy and the content
 // hash see the same filtered tree.
-import { lstatSync, promises as fs, readdirSync } from 'node:fs';
+import { lstatSync, promises as fs, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { NotFoundError } from '@pipekit/wire';
+import { NotFoundError, UsageError } from '@pipekit/wire';
 import { PatternMatcher } from './dockerignore.ts';
 
 const dirExcludes = new Map<string, PatternMatcher>();
@@ -17,10 +17,30 @@ const dirExcludes = new Map<string, PatternMatcher>();
  */
 export const CONTEXT_ROOT_MODE = 0o755;
 
-/** Called by the local source: files of `dir` matching `patterns` are not part of it. */
-export function registerDirExcludes(dir: string, patterns: string[]): void {
-  if (patterns.length) dirExcludes.set(path.resolve(dir), new PatternMatcher(patterns));
+/** Called by the local source: files of `dir` matching `patterns`, or at the `literal` paths, are not part of it. */
+export function registerDirExcludes(dir: string, patterns: string[], literal: string[] = []): void {
+  if (patterns.length || literal.length) dirExcludes.set(path.resolve(dir), new PatternMatcher(patterns, literal));
   else dirExcludes.delete(path.resolve(dir));
+}
+
+/**
+ * The path (relative, literal) that leaves the store out of a context it lies
+ * inside (none when it is elsewhere). A COPY of such a context would otherwise read the
+ * snapshot it is writing, and copy it into itself without end. A context that
+ * is the store itself is refused.
+ */
+export function storeExclusion(contextDir: string, storeDir: string): string[] {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const rel = path.relative(real(contextDir), real(storeDir));
+  if (rel === '') throw new UsageError(`build context ${contextDir} is the store itself: use another directory as the context`);
+  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return [];
+  return [rel.split(path.sep).join('/')];
 }
 
 /** The .dockerignore matcher of a source root, if it has one. */

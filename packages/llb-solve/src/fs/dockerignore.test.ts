@@ -58,4 +58,27 @@ test('text: the same patterns, however written, give the same text; others diffe
   assert.is.not(new PatternMatcher(['a']).text, new PatternMatcher(['!a']).text);
 });
 
+const literalCases: [string[], string, string, boolean][] = [
+  [[], 'st', 'st/blobs/x', true],
+  [[], 'st', 'st', true],
+  [[], 'st', 'stx/a', false],
+  [[], '.cache/p[1]/store', '.cache/p[1]/store/snapshots/a', true],
+  [[], '.cache/p[1]/store', '.cache/p1/store/a', false],
+  [[], 'a*', 'ab', false],
+  // listed after the patterns: no re-inclusion brings it back
+  [['*', '!st'], 'st', 'st/blobs/x', true],
+  [['*', '!keep.txt'], 'st', 'keep.txt', false],
+];
+
+for (const [pats, literal, file, want] of literalCases) {
+  test(`literal ${literal} (after ${JSON.stringify(pats)}) ${want ? 'matches' : 'does not match'} ${file}`, () => {
+    assert.is(new PatternMatcher(pats, [literal]).matches(file), want);
+  });
+}
+
+test('text: a literal path differs from the same text as a pattern', () => {
+  assert.is.not(new PatternMatcher([], ['a[1]']).text, new PatternMatcher(['a[1]']).text);
+  assert.equal(new PatternMatcher([], ['p[1]/st']).wholeDirs(), { paths: ['p[1]/st'], names: [] });
+});
+
 test.run();

@@ -4,7 +4,7 @@
 // directory, `!` re-includes, and the last matching pattern wins.
 
 type MatchType = 'exact' | 'prefix' | 'suffix' | 'regexp';
-type Pattern = { text: string; exclusion: boolean; type: MatchType; re?: RegExp };
+type Pattern = { text: string; exclusion: boolean; type: MatchType; re?: RegExp; /** a path taken as it is, not as a pattern */ literal?: true };
 
 const SPECIAL = new Set(['.', '+', '(', ')', '|', '{', '}', '$', '^']);
 
@@ -80,7 +80,8 @@ export class PatternMatcher {
   private patterns: Pattern[];
   readonly hasExclusions: boolean;
 
-  constructor(patterns: readonly string[]) {
+  /** `literals`: paths left out as they are (no pattern syntax), after the patterns, so no `!` brings them back. */
+  constructor(patterns: readonly string[], literals: readonly string[] = []) {
     this.patterns = patterns
       .map((t) => t.trim())
       .filter((t) => t !== '' && t !== '!')
@@ -90,6 +91,7 @@ export class PatternMatcher {
         body = body.split('/').filter((s) => s !== '' && s !== '.').join('/') || '.';
         return compile(neg ? `!${body}` : body);
       });
+    for (const l of literals) this.patterns.push({ text: l.split('/').filter((s) => s !== '' && s !== '.').join('/'), exclusion: false, type: 'exact', literal: true });
     this.hasExclusions = this.patterns.some((p) => p.exclusion);
   }
 
@@ -99,7 +101,8 @@ export class PatternMatcher {
 
   /** The patterns as matched, one per line: equal texts match the same paths. */
   get text(): string {
-    return this.patterns.map((p) => (p.exclusion ? `!${p.text}` : p.text)).join('\n');
+    // a literal path is marked: as a pattern, the same text may match other paths
+    return this.patterns.map((p) => (p.literal ? `\0${p.text}` : p.exclusion ? `!${p.text}` : p.text)).join('\n');
   }
 
   /**
@@ -112,7 +115,7 @@ export class PatternMatcher {
     if (this.hasExclusions) return out;
     const literal = (s: string) => s !== '' && s !== '.' && !/[*?[\]\\]/.test(s);
     for (const p of this.patterns) {
-      if (p.type === 'exact' && literal(p.text)) out.paths.push(p.text);
+      if (p.type === 'exact' && (p.literal || literal(p.text))) out.paths.push(p.text);
       else if (p.type === 'suffix' && p.text.startsWith('**/') && !p.text.slice(3).includes('/') && literal(p.text.slice(3))) out.names.push(p.text.slice(3));
     }
     return out;

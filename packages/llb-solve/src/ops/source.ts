@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { canonicalDigest, NotFoundError, PipekitError, type SourceOp } from '@pipekit/wire';
 import { ensureImageLayers, resolveImage, type ResolvedBaseImage } from '@pipekit/cas-store';
 import type { OpHandler, SolveContext, Vertex } from '../context.ts';
-import { registerDirExcludes } from '../fs/copy-filter.ts';
+import { registerDirExcludes, storeExclusion } from '../fs/copy-filter.ts';
 import { gitSource } from './source-git.ts';
 import { httpSource } from './source-http.ts';
 
@@ -61,7 +61,8 @@ export const sourceHandler: OpHandler = {
       const st = await fs.stat(dir).catch(() => undefined);
       if (!st?.isDirectory()) throw new NotFoundError(`build context ${dir} is not a directory`);
       const exclude = src.attrs['local.excludepatterns'] ? (JSON.parse(src.attrs['local.excludepatterns']) as string[]) : [];
-      registerDirExcludes(dir, exclude); // copies and content hashes read the dir through these
+      // copies and content hashes read the dir through these; never the store's own files
+      registerDirExcludes(dir, exclude, storeExclusion(dir, ctx.store.dir));
       return [{ kind: 'dir', dir, exclude }];
     }
     const img = await resolveOnce(ctx, v);
