@@ -60,6 +60,42 @@ test('cancellation stops the container and leaves no mounts or temp files', asyn
   assert.equal(await fs.readdir(path.join(store, 'snapshots', 'tmp')).catch(() => []), []);
 });
 
+test('Ctrl-C during a long COPY of the context stops it there: canceled, nothing half-written left', async () => {
+  const store = await tempDir('store');
+  const ctx = await tempDir('big-ctx');
+  await fs.writeFile(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY . /ctx/\n');
+  // 20,000 files: the copy takes most of a second or more, checked every 512 entries
+  for (let d = 0; d < 100; d++) {
+    await fs.mkdir(path.join(ctx, `d${d}`));
+    await Promise.all(Array.from({ length: 200 }, (_, f) => fs.writeFile(path.join(ctx, `d${d}`, `f${f}`), `${d}/${f}\n`)));
+  }
+  const graph = path.join(store, '..', `${path.basename(store)}.graph`);
+  assert.is((await sh(`df-parse Dockerfile > ${graph}`, { cwd: ctx })).code, 0);
+  const bin = (await sh('command -v llb-solve')).stdout.toString().trim();
+  const child = spawn(bin, ['--store', store, '--progress', 'rawjson', graph], { cwd: ctx, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  await new Promise<void>((resolve) => {
+    child.stderr.on('data', (d) => {
+      err += d;
+      // the copy has started: its key (a checksum of every file) is known
+      if (vertices(err.slice(0, err.lastIndexOf('\n') + 1)).get('[1/1] COPY . /ctx/')?.started) resolve();
+    });
+  });
+  process.kill(-(child.pid as number), 'SIGINT');
+  const code = await exited;
+  try {
+    assert.ok(code !== 0, 'exit code says it did not finish');
+    assert.is(vertices(err).get('[1/1] COPY . /ctx/')?.error, 'canceled');
+    assert.equal(await listFiles(path.join(store, 'tmp')), []);
+    assert.equal(await fs.readdir(path.join(store, 'snapshots', 'tmp')).catch(() => []), []);
+    assert.equal((await fs.readdir(path.join(store, 'cache')).catch(() => [])).length, 0, 'no cache record of the canceled step');
+  } finally {
+    await fs.rm(ctx, { recursive: true, force: true });
+    await fs.rm(graph, { force: true });
+  }
+});
+
 /** Containers whose bundle names `pid`. */
 async function containersOf(pid: number): Promise<{ id: string; bundle: string }[]> {
   const ps = await sh(`${ociRuntime().bin} --root ${ociRuntime().root} list --format json`);

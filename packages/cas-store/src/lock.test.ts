@@ -70,6 +70,25 @@ test('a held lock (acquire/release) queues others; a canceled waiter leaves the 
   await r3();
 });
 
+test('a build canceled before it asks for a lock gets a canceled error, not an unhandled rejection', async () => {
+  const store = await temp();
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const abort = new AbortController();
+    abort.abort();
+    await acquireStoreLock(store, 'step-y', abort.signal).then(() => assert.unreachable('got the lock'), (err: Error) => assert.match(err.message, /canceled while waiting for step-y/));
+    await pause(20);
+    assert.equal(unhandled, []);
+    // nothing held: the next caller gets it at once
+    const release = await acquireStoreLock(store, 'step-y');
+    await release();
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
+
 test('another process waits for the lock directory', async () => {
   const store = await temp();
   const release = await acquireStoreLock(store, 'gc');

@@ -126,6 +126,8 @@ export async function acquireStoreLock(storeDir: string, name: string, signal?: 
   const dir = path.join(storeDir, 'run', `${name}.lock`);
   // in the queue from the moment of the call: first come, first served
   const turn = inProcessTurn(dir, signal);
+  // a build canceled already rejects it at once: handled below, after the await
+  turn.catch(() => undefined);
   await ensureRunDir(dir);
   const endTurn = await turn.catch((err) => {
     throw new PipekitError(`canceled while waiting for ${name}`, { cause: err });

@@ -16,7 +16,7 @@ type Memo = { hash: string; records?: [string, string][] };
 const MAX_RECORDS = 1000;
 
 export async function layersContentHash(
-  store: Store, ref: LayersRef, src: string, opts: Pick<HashOptions, 'followSymlink' | 'allowWildcard'> & { excludePatterns?: string[] },
+  store: Store, ref: LayersRef, src: string, opts: Pick<HashOptions, 'followSymlink' | 'allowWildcard' | 'signal'> & { excludePatterns?: string[] },
   collect?: Map<string, string>,
 ): Promise<string> {
   const exclude = opts.excludePatterns ?? [];
@@ -30,7 +30,7 @@ export async function layersContentHash(
     return memo.hash;
   }
   const records = new Map<string, string>();
-  const hashOpts: HashOptions = { followSymlink: opts.followSymlink, allowWildcard: opts.allowWildcard, exclude: exclude.length ? new PatternMatcher(exclude) : undefined };
+  const hashOpts: HashOptions = { followSymlink: opts.followSymlink, allowWildcard: opts.allowWildcard, exclude: exclude.length ? new PatternMatcher(exclude) : undefined, signal: opts.signal };
   const hash = (root: string) => contentHash(root, src, { ...hashOpts, collect: records });
   // one plain file: hashed in the layer that holds it, no mount
   const oneFile = singleFileRoot(store, ref, src, opts.allowWildcard ?? false);

@@ -69,9 +69,9 @@ class MaskedProgress extends Progress {
     this.flushLogs(digest);
     super.done(digest);
   }
-  override fail(digest: string, err: string): void {
+  override fail(digest: string, err: string, name?: string, inputs?: string[]): void {
     this.flushLogs(digest);
-    super.fail(digest, this.masker.redact(err));
+    super.fail(digest, this.masker.redact(err), name, inputs);
   }
 }
 

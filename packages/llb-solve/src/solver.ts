@@ -108,7 +108,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     const fail = (err: unknown): never => {
       if (err instanceof StepError) throw err;
       const msg = err instanceof Error ? err.message : String(err);
-      ctx.progress.fail(digest, msg);
+      ctx.progress.fail(digest, msg, name, inputs);
       throw new StepError(name, msg, rec.meta.locations, graph.sources, err);
     };
     if (ctx.signal.aborted) throw new BuildError('canceled');
@@ -173,6 +173,8 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     const s = await solveVertex(r.input.digest);
     return s.outputs[r.input.index] ?? EMPTY;
   }));
+  // a step that was running when the build was canceled may still have finished: the build did not
+  if (ctx.signal.aborted) throw new BuildError('canceled');
   graph.results.forEach((r, i) => results.push(toImageRecord(opts.store, r, refs[i])));
   return results;
 }

@@ -30,13 +30,13 @@ function asTransferred(dir: string, srcAbs: string): boolean {
 }
 
 /** The source to bind at the mount point for `selector` of context `dir`, and what to do after the step. */
-export async function contextBindSource(store: Store, dir: string, selector: string, readonly: boolean): Promise<{ source: string; close: () => Promise<void> }> {
+export async function contextBindSource(store: Store, dir: string, selector: string, readonly: boolean, signal?: AbortSignal): Promise<{ source: string; close: () => Promise<void> }> {
   const srcAbs = await resolveInContext(dir, selector || '/', true);
   if (readonly && asTransferred(dir, srcAbs)) return { source: srcAbs, close: async () => {} };
   const tmp = await store.tempDir('ctx-bind');
   try {
     // the selected dir itself, not its contents: a bind shows it with its own mode (the root's as transferred)
-    await copyAction(tmp, dir, { ...wholeDirCopy('/ctx'), src: selector || '/', dirCopyContents: false }, { owner: null, fromLocal: true });
+    await copyAction(tmp, dir, { ...wholeDirCopy('/ctx'), src: selector || '/', dirCopyContents: false }, { owner: null, fromLocal: true, signal });
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw err;

@@ -16,6 +16,7 @@ import { CONTEXT_ROOT_MODE, ignoredIn } from './copy-filter.ts';
 import { expandGlob, hasMeta } from './glob.ts';
 import { walkOrder } from './walk-order.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
+import { nextTurn } from './turn.ts';
 
 export type HashOptions = {
   followSymlink?: boolean;
@@ -37,6 +38,8 @@ export type HashOptions = {
   /** and may come from it when nothing changed (collect then stays empty); onMemo says when it did */
   useMemo?: boolean;
   onMemo?: () => void;
+  /** a canceled build stops the walk at its next turn */
+  signal?: AbortSignal;
 };
 
 type WalkOptions = Omit<HashOptions, 'index'> & { index?: DigestIndex };
@@ -51,7 +54,7 @@ const CHUNK = 1024 * 1024;
 const CHUNKS_PER_TURN = 8;
 let chunk: Buffer | undefined;
 
-async function largeFileDigest(abs: string): Promise<string> {
+async function largeFileDigest(abs: string, signal: AbortSignal | undefined): Promise<string> {
   const h = crypto.createHash('sha256');
   const fd = openSync(abs, 'r');
   try {
@@ -61,7 +64,7 @@ async function largeFileDigest(abs: string): Promise<string> {
       const got = readSync(fd, buf, 0, CHUNK, null);
       if (got === 0) break;
       h.update(buf.subarray(0, got));
-      if (n % CHUNKS_PER_TURN === 0) await new Promise((r) => setImmediate(r));
+      if (n % CHUNKS_PER_TURN === 0) await nextTurn(signal);
     }
   } finally {
     closeSync(fd);
@@ -100,7 +103,7 @@ async function hashTree(abs: string, rel: string, w: Walk): Promise<void> {
   // shown as the image path it is read from: /src/a, not ./src/a or //src/a
   opts.collect?.set(path.posix.normalize(`/${rel}`), record);
   w.entries?.push(st.isDirectory() ? [sub, record, st.ino] : [sub, record]);
-  if (++w.visited % 512 === 0) await new Promise((r) => setImmediate(r));
+  if (++w.visited % 512 === 0) await nextTurn(opts.signal);
   if (!st.isDirectory()) return;
   const names = readdirSync(abs).sort().filter((n) => !opts.skip?.(`${rel}/${n}`));
   for (const n of names) await hashTree(path.join(abs, n), `${rel}/${n}`, w);
@@ -236,7 +239,7 @@ async function fileContent(abs: string, st: Stats, w: Walk): Promise<string> {
     const data = readFileSync(abs);
     digest = crypto.createHash('sha256').update(data).digest('hex');
     if (index) contextReads.keep(abs, st, data);
-  } else digest = await largeFileDigest(abs);
+  } else digest = await largeFileDigest(abs, w.opts.signal);
   const content = `${digest}${capabilityOf(abs, st)}`;
   index?.set(key, st, content, w.readAt);
   return content;

@@ -15,6 +15,7 @@ import { applyModeStr } from './mode.ts';
 import { checkRequired, CONTEXT_ROOT_MODE, ignoredIn, makeFilter, selectEntries } from './copy-filter.ts';
 import { archiveKind, extractArchive } from './unpack.ts';
 import { contextReads } from './read-cache.ts';
+import { nextTurn } from './turn.ts';
 import type { WrittenFiles } from './written.ts';
 import { fileCapability, setFileCapability } from '@pipekit/cas-store';
 
@@ -30,6 +31,8 @@ export type CopyContext = {
   written?: WrittenFiles;
   /** the step's previous result: unchanged files are hard-linked from it */
   reuse?: Reuse;
+  /** a canceled build stops the copy at its next turn */
+  signal?: AbortSignal;
 };
 
 export type Reuse = {
@@ -76,7 +79,7 @@ let copied = 0;
  */
 async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx: CopyContext, rel: string, fresh = false, ours = false): Promise<void> {
   if (ctx.exclude && rel !== '' && ctx.exclude(rel)) return;
-  if (++copied % 512 === 0) await new Promise((r) => setImmediate(r));
+  if (++copied % 512 === 0) await nextTurn(ctx.signal);
   const existing = fresh ? undefined : lstatSync(dst, { throwIfNoEntry: false });
   if (existing && !(existing.isDirectory() && st.isDirectory())) rmSync(dst, { recursive: true, force: true });
   if (st.isDirectory()) {

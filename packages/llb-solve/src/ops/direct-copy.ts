@@ -106,7 +106,7 @@ export async function copyWithoutOverlay(
           if (s?.size === st.size) written.addShared(rel, st, spans.tar.subarray(s.offset, s.offset + st.size));
         }),
       };
-      return copyAction(upper.dir, srcRoot, c, { owner: plan.own, fromLocal: src.kind === 'dir', written, reuse });
+      return copyAction(upper.dir, srcRoot, c, { owner: plan.own, fromLocal: src.kind === 'dir', written, reuse, signal: ctx.signal });
     };
     // one file from a stage or image is read from its layer, without mounting the chain
     const oneFile = singleFileRoot(ctx.store, src, c.src, c.allowWildcard);

@@ -55,7 +55,7 @@ async function extraMounts(ctx: SolveContext, v: Vertex, mounts: Mount[]): Promi
         closers.push(handle.release);
         oci.push(bind(m, handle.dir));
       } else if (m.type === 'bind' && ref.kind === 'dir') {
-        const bound = await contextBindSource(ctx.store, ref.dir, m.selector, m.readonly);
+        const bound = await contextBindSource(ctx.store, ref.dir, m.selector, m.readonly, ctx.signal);
         closers.push(bound.close);
         oci.push(bind(m, bound.source));
       } else if (m.type === 'bind') {
@@ -86,7 +86,7 @@ async function bindContent(ctx: SolveContext, v: Vertex, e: ExecOp, reads?: KeyR
   for (const m of e.mounts) {
     const ref = m.input >= 0 ? v.inputs[m.input] : undefined;
     if (m.type === 'bind' && m.dest !== '/' && ref?.kind === 'dir') {
-      out.push(await localContentHash(ctx.store, ref.dir, m.selector || '/', { followSymlink: true }, reads));
+      out.push(await localContentHash(ctx.store, ref.dir, m.selector || '/', { followSymlink: true, signal: ctx.signal }, reads));
     } else out.push(null);
   }
   return out;

@@ -39,7 +39,7 @@ async function applyAction(ctx: SolveContext, root: string, a: FileAction, v: Ve
     const c = a.copy;
     const src: Ref = a.secondaryInput >= 0 ? v.inputs[a.secondaryInput] : EMPTY;
     const own = await owner(root, c.owner);
-    await withView(ctx.store, src, (srcRoot) => copyAction(root, srcRoot, c, { owner: own, fromLocal: src.kind === 'dir', written }));
+    await withView(ctx.store, src, (srcRoot) => copyAction(root, srcRoot, c, { owner: own, fromLocal: src.kind === 'dir', written, signal: ctx.signal }));
   } else if (a.mkdir) {
     const m = a.mkdir;
     const own = await owner(root, m.owner);
@@ -101,9 +101,9 @@ export const fileHandler: OpHandler = {
         const opts = { followSymlink: c.followSymlink, allowWildcard: c.allowWildcard };
         // what --exclude leaves out is not read, so changing it keeps the cache
         const hash = async () => {
-          if (ref.kind === 'layers') return layersContentHash(ctx.store, ref, c.src, { ...opts, excludePatterns: c.excludePatterns }, reads?.files);
+          if (ref.kind === 'layers') return layersContentHash(ctx.store, ref, c.src, { ...opts, excludePatterns: c.excludePatterns, signal: ctx.signal }, reads?.files);
           const exclude = c.excludePatterns.length ? new PatternMatcher(c.excludePatterns) : undefined;
-          return localContentHash(ctx.store, ref.dir, c.src, { ...opts, context: true, exclude }, reads);
+          return localContentHash(ctx.store, ref.dir, c.src, { ...opts, context: true, exclude, signal: ctx.signal }, reads);
         };
         content.push(
           await hash().catch((err) => {

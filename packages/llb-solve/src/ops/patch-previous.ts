@@ -194,7 +194,7 @@ export async function patchPrevious(
     return lo < names.length ? (entries.get(names[lo]) as TarEntrySpan).start : tarEnd;
   };
 
-  const copyCtx: CopyContext = { owner: await resolveOwner(view), fromLocal: true };
+  const copyCtx: CopyContext = { owner: await resolveOwner(view), fromLocal: true, signal: ctx.signal };
   return reviseLayer(ctx.store, prev.layer, async (dir, bytes) => {
     let delta = 0;
     for (const rel of removed) {

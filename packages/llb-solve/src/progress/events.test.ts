@@ -62,6 +62,17 @@ test('fail and explain carry their text; a vertex never seen gets its digest as 
   assert.equal([x.digest, x.name, x.reason], ['yy', 'yy', 'file a changed']);
 });
 
+test('fail with a name: a step that never started is named; a started one keeps its name', () => {
+  const r = new Recorder();
+  const p = new Progress(r);
+  p.fail('k1', 'canceled', '[1/1] COPY . /ctx/', ['d0']);
+  p.start('s1', '[2/2] RUN make', ['k1']);
+  p.fail('s1', 'exit code: 2', 'other name', []);
+  const [k, , s] = r.vertexes;
+  assert.equal([k.name, k.inputs, k.error, k.started], ['[1/1] COPY . /ctx/', ['d0'], 'canceled', undefined]);
+  assert.equal([s.name, s.inputs, s.error], ['[2/2] RUN make', ['k1'], 'exit code: 2']);
+});
+
 test('log data is base64 of the text; status events', () => {
   const r = new Recorder();
   const p = new Progress(r);

@@ -62,8 +62,10 @@ export class Progress {
     this.emit(digest, { completed: new Date().toISOString() });
   }
 
-  fail(digest: string, err: string): void {
-    this.emit(digest, { completed: new Date().toISOString(), error: this.redact(err) });
+  /** `name` and `inputs` name a step that failed before it started (while its cache key was computed). */
+  fail(digest: string, err: string, name?: string, inputs?: string[]): void {
+    const unstarted = !this.vertices.has(digest) && name !== undefined ? { name: this.redact(name), inputs: inputs ?? [] } : {};
+    this.emit(digest, { ...unstarted, completed: new Date().toISOString(), error: this.redact(err) });
   }
 
   /** Say why a step missed the cache. */
