@@ -3,7 +3,7 @@
 // user/group names; owners as on disk; mtimes as on disk, already clamped when
 // the tree was made with SOURCE_DATE_EPOCH). `prefix` puts the tree under a
 // sub-directory (linux_amd64/ for a platform split).
-import { createReadStream, promises as fs, type Stats } from 'node:fs';
+import { createReadStream, lstatSync, promises as fs, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import tarStream from 'tar-stream';
 
@@ -35,19 +35,21 @@ export async function* packTrees(dirs: { dir: string; prefix: string }[]): Async
 
 async function packTree(pack: tarStream.Pack, root: string, prefix: string): Promise<void> {
   const links = new Map<string, string>();
+  // the walk's calls are synchronous: a thread-pool round trip per entry cost
+  // more than the call for the small files a tree is mostly made of
   const walk = async (rel: string): Promise<void> => {
-    const names = (await fs.readdir(path.join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const names = readdirSync(path.join(root, rel)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const n of names) {
       const r = rel ? `${rel}/${n}` : n;
       const abs = path.join(root, r);
-      const st = await fs.lstat(abs);
+      const st = lstatSync(abs);
       const name = prefix ? `${prefix}/${r}` : r;
       const h: Header = { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, uname: '', gname: '', mtime: new Date(Math.floor(st.mtimeMs / 1000) * 1000) };
       if (st.isDirectory()) {
         await add(pack, { ...h, name: `${name}/`, type: 'directory' });
         await walk(r);
       } else if (st.isSymbolicLink()) {
-        await add(pack, { ...h, type: 'symlink', linkname: await fs.readlink(abs) });
+        await add(pack, { ...h, type: 'symlink', linkname: readlinkSync(abs) });
       } else if (st.isFile()) {
         const key = `${st.dev}:${st.ino}`;
         const first = st.nlink > 1 ? links.get(key) : undefined;
@@ -71,11 +73,23 @@ function devNumbers(st: Stats): { devmajor: number; devminor: number } {
   return { devmajor: Math.floor(st.rdev / 256) & 0xfff, devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) };
 }
 
-function add(pack: tarStream.Pack, h: Header): Promise<void> {
-  return new Promise((resolve, reject) => pack.entry(h, (err) => (err ? reject(err) : resolve())));
+function add(pack: tarStream.Pack, h: Header, data?: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error | null) => (err ? reject(err) : resolve());
+    if (data) pack.entry(h, data, done);
+    else pack.entry(h, done);
+  });
 }
 
+/** Files up to this size are read whole; bigger ones are streamed. */
+const READ_WHOLE = 1024 * 1024;
+
 function addFile(pack: tarStream.Pack, h: Header, file: string): Promise<void> {
+  if ((h.size ?? 0) <= READ_WHOLE) {
+    const data = readFileSync(file);
+    if (data.length !== h.size) return Promise.reject(new Error(`${file} changed size while being packed`));
+    return add(pack, h, data);
+  }
   return new Promise((resolve, reject) => {
     const sink = pack.entry(h, (err) => (err ? reject(err) : resolve()));
     createReadStream(file).on('error', reject).pipe(sink as unknown as NodeJS.WritableStream);

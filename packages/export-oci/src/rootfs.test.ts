@@ -40,6 +40,27 @@ test('symlinks kept; writes through a parent symlink stay inside the root', asyn
   }
 });
 
+test('a directory replaced within one layer is resolved again: a later write through it stays inside the root', async () => {
+  const root = await tempDir();
+  // an absolute link target that exists on the host: a write that followed it there would escape
+  const host = await tempDir();
+  await applyLayers([
+    layer([
+      { name: 'x/', type: 'directory' },
+      { name: 'x/f1', type: 'file', data: '1' },
+      { name: 'x', type: 'symlink', linkname: host },
+      { name: 'x/f2', type: 'file', data: '2' },
+      { name: 'y/', type: 'directory' },
+      { name: 'y/g1', type: 'file', data: 'g' },
+      { name: '.wh.y', type: 'file', data: '' },
+      { name: 'y/g2', type: 'file', data: 'g' },
+    ]),
+  ], root);
+  assert.equal(await fs.readdir(host), [], 'nothing written outside the root');
+  assert.is(await fs.readFile(path.join(root, host, 'f2'), 'utf8'), '2');
+  assert.equal(await fs.readdir(path.join(root, 'y')), ['g2']);
+});
+
 test('mtimes clamped to the epoch; packTrees gives a sorted tar of the tree under a prefix', async () => {
   const root = await tempDir();
   await applyLayers([layer([{ name: 'z.txt', type: 'file', data: 'z' }, { name: 'a/', type: 'directory' }, { name: 'a/b', type: 'file', data: 'b' }], 2_000_000_000)], root, { epoch: 1_700_000_000 });

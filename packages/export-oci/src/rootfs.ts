@@ -5,7 +5,7 @@
 // within it and `..` is refused. Owners are set when running as root; modes and
 // symlinks always; mtimes are clamped to `epoch` when given.
 import { execFile } from 'node:child_process';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { chmodSync, closeSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { pipeline } from 'node:stream/promises';
@@ -23,55 +23,67 @@ export async function applyLayers(layers: { label: string; tar: () => AsyncItera
   for (const layer of layers) await applyLayer(layer.tar(), root, layer.label, times, opts);
   const clamp = (d: Date) => (opts.epoch !== undefined && d.getTime() > opts.epoch * 1000 ? new Date(opts.epoch * 1000) : d);
   for (const [dir, mtime] of [...times].sort((a, b) => b[0].length - a[0].length)) {
-    await fs.utimes(dir, clamp(mtime), clamp(mtime)).catch(() => undefined);
+    try {
+      utimesSync(dir, clamp(mtime), clamp(mtime));
+    } catch {
+      // removed by a later layer
+    }
   }
 }
 
 async function applyLayer(tar: AsyncIterable<Uint8Array>, root: string, label: string, times: Map<string, Date>, opts: ApplyOptions): Promise<void> {
   const added = new Set<string>(); // paths this layer wrote: an opaque marker keeps them
+  // parent directories already resolved, by their path in the layer; anything
+  // removed may have been one (or a link on the way to one), so a removal clears it
+  const parents = new Map<string, string>();
   const extract = tarStream.extract();
   const bad = (name: string, why: string) => new IntegrityError(`layer ${label}: entry ${JSON.stringify(name)} ${why}`);
+  const remove = (abs: string) => {
+    rmSync(abs, { recursive: true, force: true });
+    parents.clear();
+  };
   extract.on('entry', (h, stream, next) => {
+    // filesystem calls are synchronous: a thread-pool round trip per call cost
+    // more than the call itself for the small files images are made of
     const handle = async () => {
       const parts = h.name.split('/').filter((p) => p !== '' && p !== '.');
       if (parts.some((p) => p === '..')) throw bad(h.name, 'escapes the root');
       if (!parts.length) return;
       const rel = parts.join('/');
       const base = parts[parts.length - 1];
-      const dir = await parentDir(root, parts.slice(0, -1), h.name, bad);
+      const dir = parentDir(root, parts.slice(0, -1), h.name, bad, parents);
       if (base === '.wh..wh..opq') {
-        for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+        for (const name of readdirMaybe(dir)) {
           const child = path.join(dir, name);
-          if (!added.has(child)) await fs.rm(child, { recursive: true, force: true });
+          if (!added.has(child)) remove(child);
         }
         return;
       }
-      if (base.startsWith('.wh.')) {
-        await fs.rm(path.join(dir, base.slice(4)), { recursive: true, force: true });
-        return;
-      }
+      if (base.startsWith('.wh.')) return remove(path.join(dir, base.slice(4)));
       const abs = path.join(dir, base);
       added.add(abs);
-      const old = await fs.lstat(abs).catch(() => undefined);
-      if (old && !(old.isDirectory() && h.type === 'directory')) await fs.rm(abs, { recursive: true, force: true });
+      const old = lstatSync(abs, { throwIfNoEntry: false });
+      if (old && !(old.isDirectory() && h.type === 'directory')) remove(abs);
       switch (h.type) {
         case 'directory':
-          if (!old?.isDirectory()) await fs.mkdir(abs);
+          if (!old?.isDirectory()) mkdirSync(abs);
           break;
         case 'file':
         case 'contiguous-file':
-          await pipeline(stream, createWriteStream(abs, { mode: 0o600 }));
+          await writeEntry(stream as AsyncIterable<Uint8Array>, abs);
           break;
         case 'symlink':
-          await fs.symlink(h.linkname ?? '', abs);
+          symlinkSync(h.linkname ?? '', abs);
           break;
         case 'link': {
           const target = (h.linkname ?? '').split('/').filter((p) => p !== '' && p !== '.');
           if (target.some((p) => p === '..')) throw bad(h.name, 'links outside the root');
-          const tdir = await parentDir(root, target.slice(0, -1), h.name, bad);
-          await fs.link(path.join(tdir, target[target.length - 1] ?? ''), abs).catch((err) => {
+          const tdir = parentDir(root, target.slice(0, -1), h.name, bad, parents);
+          try {
+            linkSync(path.join(tdir, target[target.length - 1] ?? ''), abs);
+          } catch (err) {
             throw bad(h.name, `is a hard link to missing ${JSON.stringify(h.linkname)} (${(err as Error).message})`);
-          });
+          }
           return;
         }
         case 'character-device':
@@ -88,12 +100,12 @@ async function applyLayer(tar: AsyncIterable<Uint8Array>, root: string, label: s
         default:
           return; // pax/gnu metadata entries are consumed by the parser; others have no file form
       }
-      if (isRoot) await fs.lchown(abs, h.uid ?? 0, h.gid ?? 0);
-      if (h.type !== 'symlink') await fs.chmod(abs, (h.mode ?? 0o644) & 0o7777);
+      if (isRoot) lchownSync(abs, h.uid ?? 0, h.gid ?? 0);
+      if (h.type !== 'symlink') chmodSync(abs, (h.mode ?? 0o644) & 0o7777);
       let mtime = h.mtime ?? new Date(0);
       if (opts.epoch !== undefined && mtime.getTime() > opts.epoch * 1000) mtime = new Date(opts.epoch * 1000);
       if (h.type === 'directory') times.set(abs, mtime);
-      else await fs.lutimes(abs, mtime, mtime);
+      else lutimesSync(abs, mtime, mtime);
     };
     handle().then(
       () => {
@@ -109,12 +121,35 @@ async function applyLayer(tar: AsyncIterable<Uint8Array>, root: string, label: s
   await pipeline(Readable.from(tar), extract as unknown as Writable);
 }
 
+/** A file entry's bytes into a new file at `abs` (mode set by the caller). */
+async function writeEntry(stream: AsyncIterable<Uint8Array>, abs: string): Promise<void> {
+  const fd = openSync(abs, 'w', 0o600);
+  try {
+    for await (const chunk of stream) {
+      for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readdirMaybe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * The directory `parts` names inside root, created as needed. Symlinks on the
  * way are followed as if root were `/` (as docker's FollowSymlinkInScope does),
  * so a layer writing into /lib when /lib -> usr/lib lands in /usr/lib.
  */
-async function parentDir(root: string, parts: string[], name: string, bad: (n: string, why: string) => Error): Promise<string> {
+function parentDir(root: string, parts: string[], name: string, bad: (n: string, why: string) => Error, known: Map<string, string>): string {
+  const key = parts.join('/');
+  const hit = known.get(key);
+  if (hit !== undefined) return hit;
   const stack = [...parts];
   const resolved: string[] = [];
   let links = 0;
@@ -126,13 +161,13 @@ async function parentDir(root: string, parts: string[], name: string, bad: (n: s
       continue;
     }
     const abs = path.join(root, ...resolved, part);
-    const st = await fs.lstat(abs).catch(() => undefined);
+    const st = lstatSync(abs, { throwIfNoEntry: false });
     if (!st) {
-      await fs.mkdir(abs, { mode: 0o755 });
+      mkdirSync(abs, { mode: 0o755 });
       resolved.push(part);
     } else if (st.isSymbolicLink()) {
       if (++links > 40) throw bad(name, 'has too many levels of symbolic links');
-      const target = await fs.readlink(abs);
+      const target = readlinkSync(abs);
       if (target.startsWith('/')) resolved.length = 0;
       stack.unshift(...target.split('/'));
     } else if (st.isDirectory()) {
@@ -141,5 +176,7 @@ async function parentDir(root: string, parts: string[], name: string, bad: (n: s
       throw bad(name, `would be written through non-directory ${JSON.stringify([...resolved, part].join('/'))}`);
     }
   }
-  return path.join(root, ...resolved);
+  const dir = path.join(root, ...resolved);
+  known.set(key, dir);
+  return dir;
 }
