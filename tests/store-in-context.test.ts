@@ -27,9 +27,10 @@ async function context(): Promise<string> {
   return ctx;
 }
 
-for (const rel of ['st', '.cache/pipekit[1]/store']) {
-  test(`a store at ${rel} inside the context is left out of COPY . and of its cache key`, async () => {
+for (const [rel, ignore] of [['st', ''], ['.cache/pipekit[1]/store', ''], ['.cache/st', '.*\n!.cache\n']]) {
+  test(`a store at ${rel} inside the context is left out of COPY . and of its cache key${ignore ? ' (a .dockerignore re-includes its dir)' : ''}`, async () => {
     const ctx = await context();
+    if (ignore) await fs.writeFile(path.join(ctx, '.dockerignore'), ignore);
     const out = await tempDir('store-out');
     try {
       // `timeout`: without the fix this build never ends

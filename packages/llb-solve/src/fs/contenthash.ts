@@ -272,7 +272,7 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
   // the digest index (a few MB for a big context) is read only when a walk needs it
   let walkOpts: WalkOptions = { ...opts, index: typeof opts.index === 'function' ? undefined : opts.index };
   // only what a .dockerignore lets through enters the key (a dir may still hold re-included files)
-  if (ignore) walkOpts = { ...walkOpts, skip: (rel) => ignore.matches(rel) && !ignore.hasExclusions };
+  if (ignore) walkOpts = { ...walkOpts, skip: (rel) => ignore.prunes(rel) || (ignore.matches(rel) && !ignore.hasExclusions) };
   const isIgnored = (p: string) => ignore !== undefined && p.replace(/^\/+/, '') !== '' && ignore.matches(p);
   let paths = opts.allowWildcard && hasMeta(src) ? await expandGlob(root, src) : [src];
   if (ignore) {

@@ -86,6 +86,8 @@ export async function selectEntries(srcAbs: string, f: Filter): Promise<string[]
   };
   // returns whether the entry or anything below it is kept
   const walk = async (rel: string): Promise<boolean> => {
+    // the store, inside the context: not walked, whatever a `!` could bring back
+    if (rel !== '' && f.ignore?.prunes(f.base ? `${f.base}/${rel}` : rel)) return false;
     const abs = rel ? path.join(srcAbs, rel) : srcAbs;
     const st = lstatSync(abs);
     if (rel === '') {

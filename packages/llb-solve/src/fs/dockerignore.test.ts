@@ -76,6 +76,15 @@ for (const [pats, literal, file, want] of literalCases) {
   });
 }
 
+test('prunes: a literal path and what is below it, not its siblings or what patterns match', () => {
+  const m = new PatternMatcher(['*', '!keep'], ['.cache/st']);
+  assert.ok(m.prunes('.cache/st'));
+  assert.ok(m.prunes('/.cache/st/blobs/x'));
+  assert.not.ok(m.prunes('.cache/stx'));
+  assert.not.ok(m.prunes('.cache'));
+  assert.not.ok(m.prunes('other'), 'matched by a pattern, but a `!` may bring files back below it');
+});
+
 test('text: a literal path differs from the same text as a pattern', () => {
   assert.is.not(new PatternMatcher([], ['a[1]']).text, new PatternMatcher(['a[1]']).text);
   assert.equal(new PatternMatcher([], ['p[1]/st']).wholeDirs(), { paths: ['p[1]/st'], names: [] });

@@ -121,6 +121,12 @@ export class PatternMatcher {
     return out;
   }
 
+  /** Whether `file` is a literal path or below one: left out with everything below it, whatever a `!` re-includes. */
+  prunes(file: string): boolean {
+    const f = file.split('/').filter((s) => s !== '' && s !== '.').join('/');
+    return this.patterns.some((p) => p.literal && (f === p.text || f.startsWith(`${p.text}/`)));
+  }
+
   /** Whether `file` (relative, `/`-separated) or one of its parent dirs is matched, last pattern winning. */
   matches(file: string): boolean {
     const parts = file.split('/').filter((s) => s !== '' && s !== '.');
