@@ -1,19 +1,15 @@
 // COPY . /ctx of a 20,000-file context: cold, unchanged, one file changed,
 // added or removed; and
 // BuildKit's figures for the same context in the same run when docker is here.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BUILDKIT_NOT_MEASURED, buildkitBuild, buildkitCleanup, buildkitPrune, busyboxDir, dockerAvailable, median, ratio, report, tempDir, timed } from './lib.ts';
+import { addSmallFiles, BUILDKIT_NOT_MEASURED, buildkitBuild, buildkitCleanup, buildkitPrune, busyboxDir, dockerAvailable, median, ratio, report, tempDir, timed } from './lib.ts';
 
 const files = 20000;
 const ctx = busyboxDir('FROM scratch\nCOPY . /ctx\n');
 // the same COPY onto a base with a layer: written through an overlay mount
 writeFileSync(path.join(ctx, 'Dockerfile.onbase'), 'FROM scratch AS base\nCOPY busybox /bin/busybox\nFROM base\nCOPY . /ctx\n');
-for (let d = 0; d < 200; d++) {
-  const dir = path.join(ctx, 'src', `d${d}`);
-  mkdirSync(dir, { recursive: true });
-  for (let f = 0; f < files / 200; f++) writeFileSync(path.join(dir, `f${f}.txt`), `file ${d}/${f}\n`);
-}
+addSmallFiles(ctx, files);
 // a context is usually older than a second: llb-solve only remembers digests
 // of files that have settled (a write in the same timestamp tick must not be missed)
 await new Promise((r) => setTimeout(r, 1100));

@@ -1,18 +1,14 @@
 // export-oci's filesystem outputs (type=local, type=tar) of an image holding
 // 20,000 small files, against GNU tar unpacking and packing the same tree in
 // the same run (the baseline: the disk's own cost of making those files).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { median, ratio, report, tempDir, timed } from './lib.ts';
+import { addSmallFiles, median, ratio, report, tempDir, timed } from './lib.ts';
 
 const files = 20000;
 const ctx = tempDir('ctx');
 writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY . /ctx\n');
-for (let d = 0; d < 200; d++) {
-  const dir = path.join(ctx, 'src', `d${d}`);
-  mkdirSync(dir, { recursive: true });
-  for (let f = 0; f < files / 200; f++) writeFileSync(path.join(dir, `f${f}.txt`), `file ${d}/${f}\n`);
-}
+addSmallFiles(ctx, files);
 const store = tempDir('store');
 const records = path.join(tempDir('records'), 'image.ndjson');
 timed(`df-parse Dockerfile | llb-solve --store ${store} --progress quiet > ${records}`, ctx);

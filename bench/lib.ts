@@ -2,7 +2,7 @@
 // print numbers (and ratios against a baseline measured in the same run); they
 // never pass or fail on time.
 import { execSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -34,6 +34,15 @@ export function timed(script: string, cwd: string, env: Record<string, string> =
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`bench command failed: ${script}\n${r.stderr}`);
   return secs;
+}
+
+/** `files` small files under dir/src, 200 dirs of them (src/d<N>/f<M>.txt), as a source tree spreads them. */
+export function addSmallFiles(dir: string, files: number): void {
+  for (let d = 0; d < 200; d++) {
+    const sub = path.join(dir, 'src', `d${d}`);
+    mkdirSync(sub, { recursive: true });
+    for (let f = 0; f < files / 200; f++) writeFileSync(path.join(sub, `f${f}.txt`), `file ${d}/${f}\n`);
+  }
 }
 
 export function busyboxDir(dockerfile: string): string {
