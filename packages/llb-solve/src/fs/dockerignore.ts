@@ -79,6 +79,7 @@ function matchOne(p: Pattern, file: string): boolean {
 export class PatternMatcher {
   private patterns: Pattern[];
   readonly hasExclusions: boolean;
+  private readonly literals: string[];
 
   /** `literals`: paths left out as they are (no pattern syntax), after the patterns, so no `!` brings them back. */
   constructor(patterns: readonly string[], literals: readonly string[] = []) {
@@ -93,6 +94,7 @@ export class PatternMatcher {
       });
     for (const l of literals) this.patterns.push({ text: l.split('/').filter((s) => s !== '' && s !== '.').join('/'), exclusion: false, type: 'exact', literal: true });
     this.hasExclusions = this.patterns.some((p) => p.exclusion);
+    this.literals = this.patterns.flatMap((p) => (p.literal ? [p.text] : []));
   }
 
   get empty(): boolean {
@@ -123,8 +125,10 @@ export class PatternMatcher {
 
   /** Whether `file` is a literal path or below one: left out with everything below it, whatever a `!` re-includes. */
   prunes(file: string): boolean {
+    // asked of every entry a walk meets: nothing to do without literal paths
+    if (!this.literals.length) return false;
     const f = file.split('/').filter((s) => s !== '' && s !== '.').join('/');
-    return this.patterns.some((p) => p.literal && (f === p.text || f.startsWith(`${p.text}/`)));
+    return this.literals.some((l) => f === l || f.startsWith(`${l}/`));
   }
 
   /** Whether `file` (relative, `/`-separated) or one of its parent dirs is matched, last pattern winning. */
