@@ -32,14 +32,40 @@ export const padding = (size: number): number => (BLOCK - (size % BLOCK)) % BLOC
 
 const isAscii = (s: string) => /^[\x00-\x7f]*$/.test(s);
 
-/** A numeric field: octal with a NUL when it fits, else GNU base-256 (which tar readers take). */
-function numeric(buf: Buffer, off: number, width: number, n: number): void {
+/**
+ * A numeric field: octal with a NUL when it fits, else GNU base-256 (which tar
+ * readers take). Written byte by byte, returning the bytes' sum for the
+ * checksum: a header is encoded per entry, mostly before the JIT has warmed up.
+ */
+function numeric(buf: Buffer, off: number, width: number, n: number): number {
+  let sum = 0;
   if (n < 8 ** (width - 1)) {
-    buf.write(n.toString(8).padStart(width - 1, '0'), off, width - 1, 'latin1');
-    return;
+    for (let i = off + width - 2, v = n; i >= off; i--, v = Math.floor(v / 8)) {
+      const d = 0x30 + (v % 8);
+      buf[i] = d;
+      sum += d;
+    }
+    buf[off + width - 1] = 0;
+    return sum;
   }
   buf[off] = 0x80;
-  for (let i = off + width - 1, v = n; i > off; i--, v = Math.floor(v / 256)) buf[i] = v % 256;
+  sum = 0x80;
+  for (let i = off + width - 1, v = n; i > off; i--, v = Math.floor(v / 256)) {
+    buf[i] = v % 256;
+    sum += v % 256;
+  }
+  return sum;
+}
+
+/** ASCII `s` (every caller's strings are) at `off`, at most `max` bytes; returns their sum. */
+function ascii(buf: Buffer, off: number, max: number, s: string): number {
+  let sum = 0;
+  for (let i = 0, n = Math.min(s.length, max); i < n; i++) {
+    const c = s.charCodeAt(i);
+    buf[off + i] = c;
+    sum += c;
+  }
+  return sum;
 }
 
 /** Split a long name into ustar's prefix (<=155) and name (<=100) at a slash; undefined if impossible. */
@@ -60,24 +86,28 @@ function record(key: string, value: string | Uint8Array): Buffer {
 }
 
 
+// what every header holds: the magic and version, and the checksum field as
+// spaces, as it is summed
+const TEMPLATE = Buffer.alloc(BLOCK);
+TEMPLATE.write('ustar\x0000', 257, 8, 'latin1');
+TEMPLATE.fill(0x20, 148, 156);
+const TEMPLATE_SUM = TEMPLATE.reduce((a, b) => a + b, 0);
+
 function ustar(h: TarHeader, name: string, prefix: string, linkname: string, typeflag: number): Buffer {
-  const b = Buffer.alloc(BLOCK);
-  b.write(name, 0, 100, 'latin1');
-  numeric(b, 100, 8, h.mode & 0o7777);
-  numeric(b, 108, 8, h.uid);
-  numeric(b, 116, 8, h.gid);
-  numeric(b, 124, 12, h.size);
-  numeric(b, 136, 12, Math.max(0, h.mtime));
+  const b = Buffer.allocUnsafe(BLOCK);
+  TEMPLATE.copy(b);
+  let sum = TEMPLATE_SUM + typeflag;
+  sum += ascii(b, 0, 100, name);
+  sum += numeric(b, 100, 8, h.mode & 0o7777);
+  sum += numeric(b, 108, 8, h.uid);
+  sum += numeric(b, 116, 8, h.gid);
+  sum += numeric(b, 124, 12, h.size);
+  sum += numeric(b, 136, 12, Math.max(0, h.mtime));
   b[156] = typeflag;
-  b.write(linkname, 157, 100, 'latin1');
-  b.write('ustar\x0000', 257, 8, 'latin1');
-  numeric(b, 329, 8, h.devmajor ?? 0);
-  numeric(b, 337, 8, h.devminor ?? 0);
-  b.write(prefix, 345, 155, 'latin1');
-  // the checksum is computed with its own field as spaces
-  b.fill(0x20, 148, 156);
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += b[i];
+  sum += ascii(b, 157, 100, linkname);
+  sum += numeric(b, 329, 8, h.devmajor ?? 0);
+  sum += numeric(b, 337, 8, h.devminor ?? 0);
+  sum += ascii(b, 345, 155, prefix);
   b.write(`${sum.toString(8).padStart(6, '0')}\x00 `, 148, 8, 'latin1');
   return b;
 }
