@@ -1,7 +1,8 @@
 // Black-box: the real pipe `df-parse | llb-solve | export-oci` on the example and
 // on a two-stage build FROM an image in a registry on 127.0.0.1, judged by skopeo
 // and umoci; a second identical run executes no step.
-import { promises as fs } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -122,6 +123,32 @@ test("file capabilities survive COPY (from the context and from a stage), a RUN,
   assert.match(res.stderr, /CapEff:\s+0000000000000480/);
   const img = await inspectOciTar(`${ctx}/out.tar`);
   assert.ok(fileCapability(path.join(img.rootfs, 'busybox-cap'))?.equals(cap));
+});
+
+test('device nodes and named pipes, made by a RUN or in the context, reach the image and a local export through COPY', async () => {
+  const ctx = await busyboxContext([
+    'RUN mkdir -p /rootfs/dev && mknod -m 666 /rootfs/dev/null c 1 3 && mknod -m 660 /rootfs/dev/loop9 b 7 9 && mkfifo -m 600 /rootfs/dev/initctl',
+    'FROM scratch',
+    'COPY --from=bb /rootfs /',
+    'COPY ctx-pipe /run/ctx-pipe',
+  ].join('\n'));
+  execFileSync('mknod', ['-m', '0640', path.join(ctx, 'ctx-pipe'), 'p']);
+  const store = await tempDir('store');
+  const res = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress plain | export-oci -o type=oci,dest=${ctx}/out.tar -o type=local,dest=${ctx}/rootfs`, { cwd: ctx });
+  assert.is(res.code, 0, res.stderr);
+  const img = await inspectOciTar(`${ctx}/out.tar`);
+  for (const root of [img.rootfs, `${ctx}/rootfs`]) {
+    const st = (p: string) => fs.lstat(path.join(root, p));
+    const kind = (s: Stats) => (s.isCharacterDevice() ? 'c' : s.isBlockDevice() ? 'b' : s.isFIFO() ? 'p' : '?');
+    const nul = await st('dev/null');
+    assert.equal([kind(nul), nul.rdev >> 8, nul.rdev & 0xff, nul.mode & 0o777], ['c', 1, 3, 0o666], root);
+    const loop = await st('dev/loop9');
+    assert.equal([kind(loop), loop.rdev >> 8, loop.rdev & 0xff, loop.mode & 0o777], ['b', 7, 9, 0o660], root);
+    const fifo = await st('dev/initctl');
+    assert.equal([kind(fifo), fifo.mode & 0o777], ['p', 0o600], root);
+    const fromCtx = await st('run/ctx-pipe');
+    assert.equal([kind(fromCtx), fromCtx.mode & 0o777], ['p', 0o640], root);
+  }
 });
 
 test.run();

@@ -29,3 +29,4 @@ export * from './du-format.ts';
 export * from './compressed-copies.ts';
 export * from './registry/index.ts';
 export * from './layer-revise.ts';
+export * from './special-files.ts';

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { PipekitError } from '@pipekit/wire';
 import { CAPABILITY_XATTR, fileCapability, isOpaqueDirSync } from './xattr.ts';
 import { encodeHeader, padding, TAR_END, type TarHeader } from './tar-header.ts';
+import { deviceNumbers } from './special-files.ts';
 
 type Entry = { rel: string; abs: string; st: Stats };
 
@@ -77,7 +78,7 @@ function entryHeader(rel: string, abs: string, st: Stats, fixedMtime: number | u
   }
   if (st.isCharacterDevice() || st.isBlockDevice()) {
     const type = st.isCharacterDevice() ? 'character-device' : 'block-device';
-    return encodeHeader({ ...h, type, devmajor: Math.floor(st.rdev / 256) & 0xfff, devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) });
+    return encodeHeader({ ...h, type, ...deviceNumbers(st.rdev) });
   }
   if (st.isFIFO()) return encodeHeader({ ...h, type: 'fifo' });
   return undefined;

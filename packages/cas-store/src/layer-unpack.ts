@@ -12,6 +12,7 @@ import tarStream from 'tar-stream';
 import { inUserNamespace, IntegrityError, runCommand } from '@pipekit/wire';
 import { CAPABILITY_XATTR, markOpaque, setFileCapability } from './xattr.ts';
 import { PaxXattrScanner } from './pax-xattrs.ts';
+import { makeSpecialFile } from './special-files.ts';
 
 export type UnpackLimits = { maxEntries: number; maxBytes: number };
 export type UnpackOptions = { /** shown in errors: the layer's digest */ label: string; rootless?: boolean; limits?: Partial<UnpackLimits> };
@@ -39,10 +40,6 @@ export async function makeWhiteouts(files: string[]): Promise<void> {
   }
 }
 
-async function mknod(file: string, type: 'c' | 'b', major: number, minor: number): Promise<void> {
-  const res = await runCommand('mknod', [file, type, String(major), String(minor)]);
-  if (res.code !== 0) throw new Error(`mknod ${file}: ${res.stderr.trim()}`);
-}
 
 export async function unpackLayer(tar: AsyncIterable<Uint8Array>, root: string, opts: UnpackOptions): Promise<void> {
   const { label } = opts;
@@ -115,7 +112,7 @@ export async function unpackLayer(tar: AsyncIterable<Uint8Array>, root: string, 
         const target = path.join(path.dirname(abs), victim);
         forget(parent ? `${parent}/${victim}` : victim);
         await fs.rm(target, { recursive: true, force: true });
-        await mknod(target, 'c', 0, 0);
+        await makeSpecialFile(target, 'character-device', 0, 0);
         return;
       }
       const existing = await fs.lstat(abs).catch(() => undefined);
@@ -147,10 +144,10 @@ export async function unpackLayer(tar: AsyncIterable<Uint8Array>, root: string, 
         case 'block-device':
           // only root may make device nodes; rootless builds leave them out
           if (!isRoot) return;
-          await mknod(abs, h.type === 'character-device' ? 'c' : 'b', h.devmajor ?? 0, h.devminor ?? 0);
+          await makeSpecialFile(abs, h.type, h.devmajor ?? 0, h.devminor ?? 0);
           break;
         case 'fifo':
-          await runCommand('mkfifo', [abs]);
+          await makeSpecialFile(abs, 'fifo');
           break;
         default:
           return;

@@ -3,9 +3,10 @@
 // user/group names; owners as on disk; mtimes as on disk, already clamped when
 // the tree was made with SOURCE_DATE_EPOCH). `prefix` puts the tree under a
 // sub-directory (linux_amd64/ for a platform split).
-import { createReadStream, lstatSync, promises as fs, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { createReadStream, lstatSync, promises as fs, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import tarStream from 'tar-stream';
+import { deviceNumbers, specialKind } from '@pipekit/cas-store';
 
 type Header = Partial<tarStream.Header> & { name: string };
 
@@ -58,19 +59,14 @@ async function packTree(pack: tarStream.Pack, root: string, prefix: string): Pro
           if (st.nlink > 1) links.set(key, name);
           await addFile(pack, { ...h, type: 'file', size: st.size }, abs);
         }
-      } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-        await add(pack, { ...h, type: st.isCharacterDevice() ? 'character-device' : 'block-device', ...devNumbers(st) });
-      } else if (st.isFIFO()) {
-        await add(pack, { ...h, type: 'fifo' });
+      } else {
+        const kind = specialKind(st);
+        if (kind) await add(pack, { ...h, type: kind, ...(kind === 'fifo' ? {} : deviceNumbers(st.rdev)) });
       }
       // sockets have no tar form and are skipped, as docker does
     }
   };
   await walk('');
-}
-
-function devNumbers(st: Stats): { devmajor: number; devminor: number } {
-  return { devmajor: Math.floor(st.rdev / 256) & 0xfff, devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) };
 }
 
 function add(pack: tarStream.Pack, h: Header, data?: Buffer): Promise<void> {

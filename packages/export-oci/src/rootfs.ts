@@ -4,7 +4,6 @@
 // earlier ones. Every path stays inside the root: parent symlinks are resolved
 // within it and `..` is refused. Owners are set when running as root; modes and
 // symlinks always; mtimes are clamped to `epoch` when given.
-import { execFile } from 'node:child_process';
 import { chmodSync, closeSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
@@ -12,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, type Writable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { IntegrityError } from '@pipekit/wire';
+import { makeSpecialFile } from '@pipekit/cas-store';
 
 export type ApplyOptions = { epoch?: number; /** for warnings (entries that cannot be made without root) */ warn?: (msg: string) => void };
 
@@ -89,10 +89,10 @@ async function applyLayer(tar: AsyncIterable<Uint8Array>, root: string, label: s
         case 'character-device':
         case 'block-device':
         case 'fifo': {
-          const args = h.type === 'fifo' ? [abs, 'p'] : [abs, h.type === 'character-device' ? 'c' : 'b', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
-          const failed = await new Promise<string>((resolve) => execFile('mknod', args, (err, _out, stderr) => resolve(err ? stderr.trim() || err.message : '')));
-          if (failed) {
-            opts.warn?.(`WARN: layer ${label}: cannot create ${h.type} ${rel}: ${failed}`);
+          try {
+            await makeSpecialFile(abs, h.type, h.devmajor ?? 0, h.devminor ?? 0);
+          } catch (err) {
+            opts.warn?.(`WARN: layer ${label}: cannot create ${h.type} ${rel}: ${(err as Error).message}`);
             return;
           }
           break;

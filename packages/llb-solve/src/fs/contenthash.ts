@@ -6,7 +6,7 @@ import type { Hash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { lstatMaybe, NotFoundError } from '@pipekit/wire';
-import { fileCapability } from '@pipekit/cas-store';
+import { fileCapability, specialKind } from '@pipekit/cas-store';
 import type { DigestIndex } from './digest-index.ts';
 import { ContextMemo, MARGIN_MS, type Records } from './context-memo.ts';
 import type { Prune } from './changed-since.ts';
@@ -117,7 +117,8 @@ async function recordOf(abs: string, rel: string, st: Stats, w: Walk): Promise<s
   if (st.isSymbolicLink()) return `L ${rel} ${mode} ${owner} ${readlinkSync(abs)}\0`;
   if (st.isFile()) return `F ${rel} ${mode} ${owner} ${st.size} ${await fileContent(abs, st, w)}\0`;
   if (st.isDirectory()) return `D ${rel} ${mode} ${owner}\0`;
-  return `O ${rel} ${mode} ${owner} ${st.rdev}\0`;
+  // a named pipe, a device (its number) or a socket: each copies differently
+  return `O ${rel} ${mode} ${owner} ${specialKind(st) ?? 'socket'} ${st.rdev}\0`;
 }
 
 const typeOf = (st: Stats) => (st.isSymbolicLink() ? 'L' : st.isFile() ? 'F' : st.isDirectory() ? 'D' : 'O');

@@ -8,6 +8,8 @@ import { BuildError, NotFoundError, type CopyAction } from '@pipekit/wire';
 import { copyAction, type CopyContext } from './copy.ts';
 import { contextReads } from './read-cache.ts';
 import { fileCapability, setFileCapability } from '@pipekit/cas-store';
+import { inUserNamespace } from '@pipekit/wire';
+import { createServer } from 'node:net';
 
 function act(p: Partial<CopyAction>): CopyAction {
   return {
@@ -402,6 +404,45 @@ test('source symlinks never reach outside the source root', async () => {
   // copied as links, they are just links
   await copyAction(r.dst, r.src, act({ src: '/evil', dest: '/l', followSymlink: false }), CTX);
   assert.is(await fs.readlink(path.join(r.dst, 'l')), path.join(r.outside, 'secret'));
+});
+
+// only root outside a user namespace may make device nodes
+const canMknod = process.getuid?.() === 0 && !inUserNamespace();
+
+test('named pipes and device nodes are made again with their mode, owner, time and numbers; sockets are left out', async () => {
+  const r = await roots();
+  const dev = path.join(r.src, 'dev');
+  await fs.mkdir(dev);
+  execFileSync('mknod', ['-m', '0620', path.join(dev, 'pipe'), 'p']);
+  if (canMknod) {
+    execFileSync('mknod', ['-m', '0666', path.join(dev, 'null'), 'c', '1', '3']);
+    execFileSync('mknod', ['-m', '0660', path.join(dev, 'disk'), 'b', '259', '70000']);
+    await fs.chown(path.join(dev, 'disk'), 0, 6);
+  }
+  const server = createServer();
+  await new Promise<void>((res) => server.listen(path.join(dev, 'sock'), res));
+  try {
+    for (const p of ['pipe', 'null', 'disk']) await fs.utimes(path.join(dev, p), T, T).catch(() => undefined);
+    await copyAction(r.dst, r.src, act({ src: '/dev', dest: '/out' }), CTX);
+  } finally {
+    server.close();
+  }
+  const out = path.join(r.dst, 'out');
+  const pipe = await fs.lstat(path.join(out, 'pipe'));
+  assert.ok(pipe.isFIFO());
+  assert.is(pipe.mode & 0o7777, 0o620);
+  assert.is(pipe.mtime.getTime(), T.getTime());
+  assert.equal((await fs.readdir(out)).sort(), canMknod ? ['disk', 'null', 'pipe'] : ['pipe']);
+  if (!canMknod) return;
+  const nul = await fs.lstat(path.join(out, 'null'));
+  assert.ok(nul.isCharacterDevice());
+  assert.is(nul.rdev, (await fs.lstat(path.join(dev, 'null'))).rdev);
+  assert.is(nul.mode & 0o7777, 0o666);
+  const disk = await fs.lstat(path.join(out, 'disk'));
+  assert.ok(disk.isBlockDevice());
+  assert.is(disk.rdev, (await fs.lstat(path.join(dev, 'disk'))).rdev);
+  assert.equal([disk.mode & 0o7777, disk.uid, disk.gid], [0o660, 0, 6]);
+  assert.is(disk.mtime.getTime(), T.getTime());
 });
 
 test.run();

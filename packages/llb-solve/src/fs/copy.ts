@@ -17,7 +17,7 @@ import { archiveKind, extractArchive } from './unpack.ts';
 import { contextReads } from './read-cache.ts';
 import { nextTurn } from './turn.ts';
 import type { WrittenFiles } from './written.ts';
-import { fileCapability, setFileCapability } from '@pipekit/cas-store';
+import { deviceNumbers, fileCapability, makeSpecialFile, setFileCapability, specialKind } from '@pipekit/cas-store';
 
 export type Owner = { uid: number; gid: number } | null;
 export type CopyContext = {
@@ -98,14 +98,26 @@ async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx
     if (ctx.reuse && linkPrevious(src, st, dst, a, ctx, ctx.reuse)) return;
     if (st.size < SMALL) return writeSmallFile(src, st, dst, a, ctx, fresh && ours);
     copyFileSync(src, dst);
-  } else return; // devices, fifos and sockets are not copied
+  } else {
+    // device nodes and named pipes are made again, as BuildKit's copy does;
+    // a socket has no form outside its process and is left out
+    const kind = specialKind(st);
+    if (!kind) return;
+    const { devmajor, devminor } = deviceNumbers(st.rdev);
+    try {
+      await makeSpecialFile(dst, kind, devmajor, devminor);
+    } catch (err) {
+      throw new BuildError(`cannot copy ${kind.replace('-', ' ')} ${JSON.stringify(rel || path.basename(src))}: ${(err as Error).message}`, { cause: err });
+    }
+  }
   const [uid, gid] = ownerOf(st, ctx);
   const chowned = !(fresh && ours && isSelf(uid, gid));
   if (chowned) lchownSync(dst, uid, gid);
   if (!st.isSymbolicLink()) {
     const mode = modeOf(st, a);
-    // a copied file already has its source's mode, unless chown just cleared set-id bits
-    if (st.isDirectory() || chowned || mode !== (st.mode & 0o7777)) chmodSync(dst, mode);
+    // a copied file already has its source's mode, unless chown just cleared
+    // set-id bits; mknod applied the umask
+    if (!st.isFile() || chowned || mode !== (st.mode & 0o7777)) chmodSync(dst, mode);
   }
   const t = a.timestamp >= 0 ? new Date(a.timestamp * 1000) : st.mtime;
   lutimesSync(dst, t, t);
