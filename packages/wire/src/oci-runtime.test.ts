@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PipekitError } from './errors.ts';
-import { chooseRuntime, hybridCgroupWithControllers, runtimeCommand, wrapperShell, type OciRuntime } from './oci-runtime.ts';
+import { chooseRuntime, hybridCgroupWithControllers, parentDeathGuard, runtimeCommand, wrapperShell, type OciRuntime } from './oci-runtime.ts';
 
 // mountinfo lines: id parent dev root mountpoint opts [optional] - fstype source superopts
 const line = (mp: string, fstype: string) => `30 1 0:26 / ${mp} rw,nosuid shared:9 - ${fstype} x rw`;
@@ -48,7 +48,7 @@ test('an unknown runtime name is refused, naming the choices', () => {
   assert.throws(() => chooseRuntime('kata', false, found(['runc'])), (e: Error) => e instanceof PipekitError && /PIPEKIT_OCI_RUNTIME=kata: expected crun, runc or auto/.test(e.message));
 });
 
-const RT = (name: 'crun' | 'runc', hybrid: boolean): OciRuntime => ({ name, bin: `/usr/bin/${name}`, root: `/run/x/${name}`, hybrid, shell: ['sh'] });
+const RT = (name: 'crun' | 'runc', hybrid: boolean): OciRuntime => ({ name, bin: `/usr/bin/${name}`, root: `/run/x/${name}`, hybrid, shell: ['sh'], guard: [] });
 const ROOT = { options: ['lowerdir=/a:/b', 'upperdir=/u', 'workdir=/w'], target: '/bundle/rootfs' };
 
 // the runtimes' wrapper: a mount namespace and a pid namespace whose init the runtime is, dying with the wrapper
@@ -98,6 +98,15 @@ test('the wrapper shell is a busybox where one is installed, else sh', () => {
   assert.equal(wrapperShell('/bin/sh'), ['/bin/sh', 'sh']);
   assert.equal(wrapperShell('/nonexistent/busybox'), ['sh']);
   assert.equal(runtimeCommand({ ...RT('crun', true), shell: ['/bin/busybox', 'sh'] }, ['delete', 'x']).args.slice(NS.length, NS.length + 3), ['/bin/busybox', 'sh', '-c']);
+});
+
+test('with setpriv installed, the wrapper gets a parent-death signal: it dies with the build', () => {
+  assert.equal(parentDeathGuard(found(['setpriv'])), ['/usr/bin/setpriv', '--pdeathsig', 'KILL']);
+  assert.equal(parentDeathGuard(found([])), []);
+  const guarded = { ...RT('runc', false), guard: ['/usr/bin/setpriv', '--pdeathsig', 'KILL'] };
+  assert.equal(runtimeCommand(guarded, ['run', 'x']), { cmd: '/usr/bin/setpriv', args: ['--pdeathsig', 'KILL', 'unshare', ...NS, '/usr/bin/runc', '--root', '/run/x/runc', 'run', 'x'] });
+  const crun = runtimeCommand({ ...RT('crun', true), guard: guarded.guard }, ['delete', 'x']);
+  assert.equal(crun.args.slice(0, 3 + NS.length + 2), ['--pdeathsig', 'KILL', 'unshare', ...NS, 'sh', '-c']);
 });
 
 test.run();

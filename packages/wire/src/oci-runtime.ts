@@ -26,6 +26,8 @@ export type OciRuntime = {
   hybrid: boolean;
   /** the shell that runs the wrapper's script (see runtimeCommand) */
   shell: string[];
+  /** what makes the wrapper die with the process that started it (see parentDeathGuard) */
+  guard: string[];
 };
 
 export const RUNTIME_NAMES: readonly OciRuntimeName[] = ['crun', 'runc'];
@@ -101,7 +103,20 @@ export function chooseRuntime(want: string, rootless: boolean, find: (name: stri
 
 /** Runtime `name` as this process starts it (`bin` defaults to the name, found on PATH when run). */
 export function ociRuntimeNamed(name: OciRuntimeName, bin: string = name): OciRuntime {
-  return { name, bin, root: ociRoot(name), hybrid: name === 'crun' && hybridCgroupWithControllers(), shell: wrapperShell() };
+  return { name, bin, root: ociRoot(name), hybrid: name === 'crun' && hybridCgroupWithControllers(), shell: wrapperShell(), guard: parentDeathGuard() };
+}
+
+/**
+ * util-linux's setpriv, where it is installed, starts the wrapper with a
+ * parent-death signal: when the build is killed alone (the OOM killer, a
+ * `kill -9` of its pid), the kernel kills the wrapper, and with it the
+ * container (see runtimeCommand), instead of leaving the step running until
+ * the next tool that opens the store stops it. Node and Deno both spawn from
+ * the main thread, whose exit is the process's, so the signal means just that.
+ */
+export function parentDeathGuard(find: (name: string) => string | undefined = onPath): string[] {
+  const setpriv = find('setpriv');
+  return setpriv ? [setpriv, '--pdeathsig', 'KILL'] : [];
 }
 
 /**
@@ -136,6 +151,9 @@ export function ociRoot(name: OciRuntimeName): string {
  * mounts `root`, the overlay of a RUN step's root: runc mounts it itself (a
  * mount at / in the spec), crun cannot, so it is mounted in the wrapper's mount
  * namespace, where it goes away with the container.
+ *
+ * With `rt.guard`, the wrapper is started through it (setpriv, which then runs
+ * unshare): the wrapper dies when the build does, even when only the build was killed.
  */
 export function runtimeCommand(rt: OciRuntime, args: string[], root?: { options: string[]; target: string }): { cmd: string; args: string[] } {
   const argv = [rt.bin, '--root', rt.root, ...args];
@@ -148,8 +166,9 @@ export function runtimeCommand(rt: OciRuntime, args: string[], root?: { options:
     steps.push('mount -t overlay overlay -o "$1" "$2"', 'shift 2');
     pre.push(root.options.join(','), root.target);
   }
-  if (steps.length === 0) return { cmd: 'unshare', args: [...ns, ...argv] };
-  return { cmd: 'unshare', args: [...ns, ...rt.shell, '-c', `${steps.join(' && ')} && exec "$@"`, 'pipekit-runtime', ...pre, ...argv] };
+  const unshare = (args: string[]) => (rt.guard.length ? { cmd: rt.guard[0], args: [...rt.guard.slice(1), 'unshare', ...args] } : { cmd: 'unshare', args });
+  if (steps.length === 0) return unshare([...ns, ...argv]);
+  return unshare([...ns, ...rt.shell, '-c', `${steps.join(' && ')} && exec "$@"`, 'pipekit-runtime', ...pre, ...argv]);
 }
 
 /** Runs `rt` with `args` (through runtimeCommand); never rejects, as runCommand. */
