@@ -40,7 +40,6 @@ export async function makeWhiteouts(files: string[]): Promise<void> {
   }
 }
 
-
 export async function unpackLayer(tar: AsyncIterable<Uint8Array>, root: string, opts: UnpackOptions): Promise<void> {
   const { label } = opts;
   const limits = { ...defaultLimits(), ...opts.limits };
