@@ -13,7 +13,7 @@ import path from 'node:path';
 import { PipekitError } from '@pipekit/wire';
 import { CAPABILITY_XATTR, fileCapability, isOpaqueDirSync } from './xattr.ts';
 import { encodeHeader, padding, TAR_END, type TarHeader } from './tar-header.ts';
-import { deviceNumbers } from './special-files.ts';
+import { specialFields } from './special-files.ts';
 
 type Entry = { rel: string; abs: string; st: Stats };
 
@@ -76,12 +76,8 @@ function entryHeader(rel: string, abs: string, st: Stats, fixedMtime: number | u
     const cap = st.mode & 0o111 ? fileCapability(abs) : undefined;
     return encodeHeader({ ...h, size: st.size, ...(cap ? { xattrs: { [CAPABILITY_XATTR]: cap } } : {}) });
   }
-  if (st.isCharacterDevice() || st.isBlockDevice()) {
-    const type = st.isCharacterDevice() ? 'character-device' : 'block-device';
-    return encodeHeader({ ...h, type, ...deviceNumbers(st.rdev) });
-  }
-  if (st.isFIFO()) return encodeHeader({ ...h, type: 'fifo' });
-  return undefined;
+  const special = specialFields(st);
+  return special && encodeHeader({ ...h, ...special });
 }
 
 /**

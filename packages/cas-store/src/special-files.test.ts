@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { inUserNamespace } from '@pipekit/wire';
-import { deviceNumbers, makeSpecialFile, specialKind } from './special-files.ts';
+import { deviceNumbers, makeSpecialFile, specialFields, specialKind } from './special-files.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'special-files-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,6 +24,9 @@ test('a named pipe is made, and its kind is read back', async () => {
   await makeSpecialFile(p, 'fifo');
   assert.is(specialKind(lstatSync(p)), 'fifo');
   assert.is(specialKind(lstatSync(dir)), undefined);
+  // a pipe's tar fields carry no device numbers
+  assert.equal(specialFields(lstatSync(p)), { type: 'fifo' });
+  assert.is(specialFields(lstatSync(dir)), undefined);
 });
 
 test('device nodes are made with their numbers', async () => {
@@ -34,6 +37,7 @@ test('device nodes are made with their numbers', async () => {
     const st = lstatSync(p);
     assert.is(specialKind(st), kind);
     assert.equal(deviceNumbers(st.rdev), { devmajor: major, devminor: minor });
+    assert.equal(specialFields(st), { type: kind, devmajor: major, devminor: minor });
   }
 });
 

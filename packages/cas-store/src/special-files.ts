@@ -18,6 +18,13 @@ export function specialKind(st: Stats): SpecialKind | undefined {
   return undefined;
 }
 
+/** A special file's tar header fields (its kind, and a device's numbers), if `st` is one. */
+export function specialFields(st: Stats): { type: SpecialKind; devmajor?: number; devminor?: number } | undefined {
+  const type = specialKind(st);
+  if (!type) return undefined;
+  return type === 'fifo' ? { type } : { type, ...deviceNumbers(st.rdev) };
+}
+
 /**
  * Make a device node or named pipe at `file` (mode 0666 less the umask: callers
  * set the mode). Throws an Error with mknod's own message when it cannot: only

@@ -6,7 +6,7 @@
 import { createReadStream, lstatSync, promises as fs, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import tarStream from 'tar-stream';
-import { deviceNumbers, specialKind } from '@pipekit/cas-store';
+import { specialFields } from '@pipekit/cas-store';
 
 type Header = Partial<tarStream.Header> & { name: string };
 
@@ -60,8 +60,8 @@ async function packTree(pack: tarStream.Pack, root: string, prefix: string): Pro
           await addFile(pack, { ...h, type: 'file', size: st.size }, abs);
         }
       } else {
-        const kind = specialKind(st);
-        if (kind) await add(pack, { ...h, type: kind, ...(kind === 'fifo' ? {} : deviceNumbers(st.rdev)) });
+        const special = specialFields(st);
+        if (special) await add(pack, { ...h, ...special });
       }
       // sockets have no tar form and are skipped, as docker does
     }

@@ -17,7 +17,7 @@ import { archiveKind, extractArchive } from './unpack.ts';
 import { contextReads } from './read-cache.ts';
 import { nextTurn } from './turn.ts';
 import type { WrittenFiles } from './written.ts';
-import { deviceNumbers, fileCapability, makeSpecialFile, setFileCapability, specialKind } from '@pipekit/cas-store';
+import { fileCapability, makeSpecialFile, setFileCapability, specialFields } from '@pipekit/cas-store';
 
 export type Owner = { uid: number; gid: number } | null;
 export type CopyContext = {
@@ -101,13 +101,12 @@ async function copyEntry(src: string, st: Stats, dst: string, a: CopyAction, ctx
   } else {
     // device nodes and named pipes are made again, as BuildKit's copy does;
     // a socket has no form outside its process and is left out
-    const kind = specialKind(st);
-    if (!kind) return;
-    const { devmajor, devminor } = deviceNumbers(st.rdev);
+    const special = specialFields(st);
+    if (!special) return;
     try {
-      await makeSpecialFile(dst, kind, devmajor, devminor);
+      await makeSpecialFile(dst, special.type, special.devmajor, special.devminor);
     } catch (err) {
-      throw new BuildError(`cannot copy ${kind.replace('-', ' ')} ${JSON.stringify(rel || path.basename(src))}: ${(err as Error).message}`, { cause: err });
+      throw new BuildError(`cannot copy ${special.type.replace('-', ' ')} ${JSON.stringify(rel || path.basename(src))}: ${(err as Error).message}`, { cause: err });
     }
   }
   const [uid, gid] = ownerOf(st, ctx);
