@@ -116,18 +116,18 @@ async function solverPid(root: number): Promise<number> {
   throw new Error(`no container of process ${root}`);
 }
 
-test('a container left by a killed llb-solve is stopped by the next one', async () => {
+test('the runtime state a killed llb-solve leaves is removed by the next one', async () => {
   const { store, child, exited } = await startLongStep(false);
   // the llb-solve process itself (under Deno the bin may be a wrapper around it)
   const pid = await solverPid(child.pid as number);
   process.kill(pid, 'SIGKILL');
   if (pid !== child.pid) process.kill(child.pid as number, 'SIGKILL');
   await exited;
-  assert.is((await containersOf(pid)).length, 1, 'SIGKILL leaves the container running');
+  assert.is((await containersOf(pid)).length, 1, 'SIGKILL leaves the runtime state (the wrapper\'s parent-death signal stopped the processes)');
   const next = await busyboxContext('FROM bb\nRUN echo next > /next');
   const r = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress quiet > /dev/null`, { cwd: next });
   assert.is(r.code, 0, r.stderr);
-  assert.equal(await containersOf(pid), [], 'the next llb-solve stopped it');
+  assert.equal(await containersOf(pid), [], 'the next llb-solve removed it');
 });
 
 /** Mask what changes between runs: durations and log times. */
