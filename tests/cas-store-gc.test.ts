@@ -156,21 +156,20 @@ test('prune --all during a build removes old unused records but nothing the buil
   assert.not.match(fsck.stdout.toString(), /^error:/m);
 });
 
+/** A <store>/buildkitd.toml whose one policy keeps regular records for a day, its GC run at most once per `interval`. */
+function keepRegularADay(store: string, interval: string): Promise<void> {
+  const toml = ['[worker.oci]', '  gc = true', `  gcInterval = "${interval}"`, '  [[worker.oci.gcpolicy]]', '    filters = ["type==regular"]', '    keepDuration = "24h"', ''];
+  return fs.writeFile(path.join(store, 'buildkitd.toml'), toml.join('\n'));
+}
+
 test('the GC policy in <store>/buildkitd.toml runs after a build', async () => {
   const store = await tempDir('store');
   const old = await busyboxContext('FROM bb\nRUN echo old > /old.txt');
   assert.is((await build(old, store)).code, 0);
   await settle();
   await age(store, /RUN echo old/, 3 * DAY);
-  await fs.writeFile(path.join(store, 'buildkitd.toml'), [
-    '[worker.oci]',
-    '  gc = true',
-    '  gcInterval = "0s"  # every build (default: at most once a minute)',
-    '  [[worker.oci.gcpolicy]]',
-    '    filters = ["type==regular"]',
-    '    keepDuration = "24h"',
-    '',
-  ].join('\n'));
+  // 0s: every build (default: at most once a minute)
+  await keepRegularADay(store, '0s');
   const fresh = await busyboxContext('FROM bb\nRUN echo new > /new.txt');
   const r = await build(fresh, store);
   assert.is(r.code, 0, r.err);
@@ -178,6 +177,31 @@ test('the GC policy in <store>/buildkitd.toml runs after a build', async () => {
   const after = await du(store);
   assert.not.ok(after.some((x) => /echo old/.test(x.Description)));
   assert.ok(after.some((x) => /echo new/.test(x.Description)));
+});
+
+test('after a build the GC runs at most once per gcInterval, the first interval counted from the first build', async () => {
+  const store = await tempDir('store');
+  const stamp = path.join(store, 'run', 'gc.last');
+  const old = await busyboxContext('FROM bb\nRUN echo old > /old.txt');
+  assert.is((await build(old, store)).code, 0);
+  await settle();
+  await age(store, /RUN echo old/, 3 * DAY);
+  await keepRegularADay(store, '10m');
+  // as if no build had run the GC yet: the next one starts the clock
+  await fs.rm(stamp);
+  const first = await build(await busyboxContext('FROM bb\nRUN echo one > /one.txt'), store);
+  assert.is(first.code, 0, first.err);
+  assert.not.match(first.err, /gc: removed/);
+  await fs.access(stamp);
+  assert.ok((await du(store)).some((x) => /echo old/.test(x.Description)), 'kept within the first interval');
+  // the interval has passed
+  const hourAgo = new Date(Date.now() - 3600_000);
+  await fs.utimes(stamp, hourAgo, hourAgo);
+  const later = await build(await busyboxContext('FROM bb\nRUN echo two > /two.txt'), store);
+  assert.is(later.code, 0, later.err);
+  assert.match(later.err, /gc: removed 1 cache records/);
+  assert.not.ok((await du(store)).some((x) => /echo old/.test(x.Description)));
+  assert.ok(Date.now() - (await fs.stat(stamp)).mtimeMs < 600_000, 'the clock starts again');
 });
 
 test("the GC after a build never takes what that build returned, even under a policy that keeps nothing", async () => {

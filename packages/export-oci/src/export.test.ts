@@ -5,7 +5,10 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import tarStream from 'tar-stream';
 import { UsageError, WireFormatError } from '@pipekit/wire';
-import { exportImages } from './export.ts';
+import { exportImages, prepareImageOutput } from './export.ts';
+import { BlobStore } from '@pipekit/cas-store';
+import { CompressPool } from './compress-pool.ts';
+import { defaultOutput, type OutputSpec } from './output-spec.ts';
 import { layerMappingPath } from './layers.ts';
 import { cleanup, fixture, imageRecord, tempDir } from './testing.ts';
 
@@ -146,6 +149,21 @@ test('a layer shared by two platforms is written once', async () => {
   const tar = await readTar(await fs.readFile(file));
   // 1 layer + 2 configs + 2 manifests + 1 index
   assert.is([...tar.keys()].filter((n) => /^blobs\/sha256\/[0-9a-f]{64}$/.test(n)).length, 6);
+});
+
+test('layersDone is called once, when every layer is compressed into the store and before the layout is written', async () => {
+  const { storeDir, image } = await fixture();
+  const dest = path.join(await tempDir('out-'), 'img.tar');
+  const pool = new CompressPool({ threads: 0 });
+  const ctx = { storeDir, blobs: new BlobStore(storeDir), pool, progress: () => {}, layers: new Map() };
+  const seen: boolean[] = [];
+  const spec = { ...defaultOutput('oci'), type: 'oci', dest } as OutputSpec;
+  const { pending } = await prepareImageOutput([image], spec, ctx, {
+    layersDone: () => seen.push(existsSync(layerMappingPath(storeDir, image.layers[0].diffID, 'gzip-6')) && !existsSync(dest)),
+  });
+  assert.equal(seen, [true]);
+  await pending.commit();
+  assert.ok(existsSync(dest));
 });
 
 test('refused inputs', async () => {

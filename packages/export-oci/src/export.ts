@@ -77,7 +77,12 @@ async function leaseLayers(storeDir: string, images: ImageRecord[]): Promise<{ e
 }
 
 /** Build the image and write (or push) it; a written layout stays aside until pending.commit(). */
-export async function prepareImageOutput(images: ImageRecord[], spec: OutputSpec, ctx: ExportContext, env: { stdout?: NodeJS.WritableStream; insecureRegistries?: string[] } = {}): Promise<{ pending: Pending; result: ExportResult }> {
+export async function prepareImageOutput(
+  images: ImageRecord[],
+  spec: OutputSpec,
+  ctx: ExportContext,
+  env: { stdout?: NodeJS.WritableStream; insecureRegistries?: string[]; /** called once every layer is in the store */ layersDone?: () => void } = {},
+): Promise<{ pending: Pending; result: ExportResult }> {
   if (!['oci', 'docker', 'image'].includes(spec.type)) throw new UsageError(`unknown export type ${JSON.stringify(spec.type)} (want oci, docker or image)`);
   if (spec.type === 'docker' && images.length > 1) {
     // BuildKit's wording, so users can search for it
@@ -86,6 +91,7 @@ export async function prepareImageOutput(images: ImageRecord[], spec: OutputSpec
   const names = normalizeNames(spec.name);
   if (spec.type !== 'image' && spec.tar) await checkDest(spec.dest, env.stdout);
   const img = await buildImage(images, ctx, spec);
+  env.layersDone?.();
   const top = indexEntries(img, { names: [], annotations: spec.annotations, epoch: ctx.epoch })[0];
   const { 'org.opencontainers.image.ref.name': _ref, 'org.opencontainers.image.created': _created, ...descAnnotations } = top.annotations ?? {};
   const result: ExportResult = {

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CompressPool } from './compress-pool.ts';
 import { exportLayer, layerMappingPath, layerVariant } from './layers.ts';
-import { Precompressor } from './precompress.ts';
+import { FINISH_MAX_BYTES, Precompressor } from './precompress.ts';
 import { cleanup, fixture, storeLayer } from './testing.ts';
 
 test.after(cleanup);
@@ -81,6 +81,46 @@ test('compressed layers (base images) are not offered work', async () => {
   await pre.during(pause(400));
   await pre.stop();
   assert.not.ok(await fs.stat(layerMappingPath(storeDir, layer.diffID, 'gzip-6')).catch(() => undefined));
+});
+
+test('finish() compresses what is left when it is small and a thread is up, and leaves big layers to the export', async () => {
+  const { storeDir, layer: first } = await fixture(big(64 * 1024));
+  const mappingOf = (l: { diffID: string }) => layerMappingPath(storeDir, l.diffID, 'gzip-6');
+  const pre = new Precompressor({ storeDir, compression: 'gzip' });
+  pre.offer(first);
+  // the thread starts while a step waits
+  await pre.during(until(mappingOf(first)));
+  const small = await storeLayer(storeDir, big(32 * 1024));
+  const small2 = await storeLayer(storeDir, big(16 * 1024));
+  pre.offer(small);
+  pre.offer(small2);
+  assert.not.ok(await exists(mappingOf(small)), 'nothing is done outside a wait');
+  await pre.finish();
+  assert.ok(await exists(mappingOf(small)), 'small layers done by finish');
+  assert.ok(await exists(mappingOf(small2)));
+  const later = await storeLayer(storeDir, big(1024));
+  pre.offer(later);
+  await pre.during(pause(400));
+  await pre.stop();
+  assert.not.ok(await exists(mappingOf(later)), 'nothing after finish');
+
+  const other = await fixture(big(64 * 1024));
+  const pre2 = new Precompressor({ storeDir: other.storeDir, compression: 'gzip' });
+  pre2.offer(other.layer);
+  await pre2.during(until(layerMappingPath(other.storeDir, other.layer.diffID, 'gzip-6')));
+  const large = await storeLayer(other.storeDir, big(FINISH_MAX_BYTES));
+  assert.ok(large.size > FINISH_MAX_BYTES);
+  pre2.offer(large);
+  await pre2.finish();
+  assert.not.ok(await exists(layerMappingPath(other.storeDir, large.diffID, 'gzip-6')), "a big layer is the export's");
+});
+
+test('finish() starts no thread for what is left', async () => {
+  const { storeDir, layer } = await fixture(big(1024));
+  const pre = new Precompressor({ storeDir, compression: 'gzip' });
+  pre.offer(layer);
+  await pre.finish();
+  assert.not.ok(await exists(layerMappingPath(storeDir, layer.diffID, 'gzip-6')));
 });
 
 test.run();

@@ -59,6 +59,8 @@ export async function runExport(cmd: ExportCommand): Promise<RunResult> {
   if (toStdout.length > 1) throw new UsageError('only one output can go to stdout (dest=-)');
   for (const s of specs) if (s.tar && s.type !== 'local' && s.type !== 'image') await checkDest(s.dest, cmd.stdout);
   const pool = new CompressPool({ threads: cmd.threads });
+  // closed as soon as the last image's layers are done: its threads wind down while the layout is written
+  let closing: Promise<void> | undefined;
   const pending: Pending[] = [];
   const results: ExportResult[] = [];
   let tarDigest = '';
@@ -75,13 +77,15 @@ export async function runExport(cmd: ExportCommand): Promise<RunResult> {
     await checkStores(images, storeDir);
     const progress = cmd.progress ?? (() => {});
     const ctx: ExportContext = { storeDir, blobs: new BlobStore(storeDir), pool, epoch: readEpoch(), progress, layers: new Map() };
-    for (const spec of specs) {
+    const lastImage = specs.map((s) => s.type !== 'local' && s.type !== 'tar').lastIndexOf(true);
+    for (const [i, spec] of specs.entries()) {
       progress(VERTEX[spec.type === 'image' && spec.push ? 'push' : spec.type]);
       if (spec.type === 'local' || spec.type === 'tar') {
         const out = await writeFilesystem(images, { ...spec, type: spec.type, blobs: ctx.blobs, storeDir, epoch: ctx.epoch, stdout: cmd.stdout, progress });
         pending.push({ commit: async () => void (await out.commit(), (tarDigest ||= out.digest())), abort: out.abort });
       } else {
-        const { pending: p, result } = await prepareImageOutput(images, spec, ctx, { stdout: cmd.stdout, insecureRegistries: cmd.insecureRegistries });
+        const layersDone = i === lastImage ? () => void (closing = pool.close()) : undefined;
+        const { pending: p, result } = await prepareImageOutput(images, spec, ctx, { stdout: cmd.stdout, insecureRegistries: cmd.insecureRegistries, layersDone });
         pending.push(p);
         results.push(result);
       }
@@ -91,7 +95,7 @@ export async function runExport(cmd: ExportCommand): Promise<RunResult> {
     for (const p of pending) await p.abort().catch(() => {});
     throw err;
   } finally {
-    await pool.close();
+    await (closing ?? pool.close());
   }
   await writeMetadataFiles(results, cmd);
   const line = toStdout.length ? '' : results.length ? results[results.length - 1].digest : tarDigest;

@@ -135,8 +135,8 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, store: Store, session
       session,
       precompress,
     });
-    // what is left would race the export for the same work
-    await precompress?.stop();
+    // what is small is done now, what is left would race the export for the same work
+    await precompress?.finish();
     await cache.finish(images);
     for (const img of images) await cmd.writeOut(toNdjsonLine(img));
     await cmd.closeOut?.();
