@@ -6,6 +6,7 @@ import { promises as fs, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { BuildError, ociRuntime, PipekitError, runRuntime } from '@pipekit/wire';
+import { warmCgroupMove } from './cgroup-warm.ts';
 import { BPF_ANNOTATION, compiledSeccomp } from './seccomp-bpf.ts';
 import type { SeccompProfile } from './seccomp.ts';
 import type { OciMount } from './spec.ts';
@@ -38,6 +39,8 @@ export async function runContainer(
   // the pid lets a janitor tell a killed build's state and cgroup from a live one's
   const id = `pk-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
+    // the runtime's move of the container into its cgroups waits less (see cgroup-warm.ts)
+    warmCgroupMove();
     // the runtime is the init of its wrapper's pid namespace (see runtimeCommand):
     // killing the wrapper ends it and, with it, every process of the container
     const res = await runRuntime(rt, ['run', '--bundle', bundle, id], {
