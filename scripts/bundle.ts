@@ -43,9 +43,13 @@ const LAZY_HELPER = [
  * each module's is built once.
  */
 function memoizeToESM(code: string, tool: string): string {
-  const def = 'var __toESM = (mod, isNodeMode, target) =>';
-  if (!code.includes(def)) return code;
-  if (code.split(def).length !== 2) throw new Error(`${tool}: more than one __toESM helper in the bundle`);
+  // esbuild renames the helper's parameter (target2, ...) when the bundle has a `target` of its own
+  const defs = code.match(/var __toESM = \(mod, isNodeMode, target\d*\) =>/g) ?? [];
+  if (defs.length === 0) {
+    if (code.includes('__toESM(')) throw new Error(`${tool}: esbuild's __toESM helper changed shape; memoizeToESM no longer applies`);
+    return code;
+  }
+  if (defs.length !== 1) throw new Error(`${tool}: more than one __toESM helper in the bundle`);
   const memo = [
     'var __pipekitESM = new WeakMap();',
     'var __toESM = (mod, isNodeMode) => {',
@@ -55,7 +59,7 @@ function memoizeToESM(code: string, tool: string): string {
     '  return ns;',
     '};',
   ].join('\n');
-  return code.replace(def, `${memo}\nvar __toESMOnce = (mod, isNodeMode, target) =>`);
+  return code.replace(defs[0], `${memo}\n${defs[0].replace('var __toESM =', 'var __toESMOnce =')}`);
 }
 
 for (const tool of TOOLS) {
