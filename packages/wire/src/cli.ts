@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import process from 'node:process';
 import { PipekitError, UsageError } from './errors.ts';
 import { findShort, helpText, parseFlags, type FlagSpecs, type ParseOptions, type Parsed } from './flags.ts';
+import { onStdoutStream, writeStdout } from './stdout.ts';
 
 /** The workspace's version (every package.json says the same), for --version. */
 export const VERSION = '0.1.0';
@@ -25,12 +26,6 @@ export function openInput(file: string | undefined, what: string): AsyncIterable
   return process.stdin as AsyncIterable<Uint8Array>;
 }
 
-/** Write to stdout, resolving when flushed; EPIPE (reader went away) is not an error. */
-export function writeStdout(data: string | Uint8Array): Promise<void> {
-  return new Promise((resolve) => {
-    process.stdout.write(data, () => resolve());
-  });
-}
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) {
@@ -42,9 +37,11 @@ export function errorMessage(err: unknown): string {
 
 /** Run a CLI main: print `name: message` on failure and exit with the error's code. */
 export async function runCli(name: string, main: () => Promise<number | void>): Promise<void> {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-  });
+  onStdoutStream((s) =>
+    s.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+    }),
+  );
   try {
     enterCallerDir();
     const code = await main();

@@ -5,10 +5,18 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import process from 'node:process';
 import { isDeno } from './cli.ts';
+import { stdoutDirect } from './stdout.ts';
 
 /** Flush stdout and give its reader end of input; a no-op on a terminal or file, and under Deno. */
 export async function closeStdout(): Promise<void> {
-  if (isDeno || process.stdout.isTTY) return;
+  if (isDeno) return;
+  if (stdoutDirect()) {
+    // every write went to fd 1 and returned: closing it is all that is left
+    const st = fstatSync(1);
+    if (st.isSocket() || st.isFIFO()) toDevNull();
+    return;
+  }
+  if (process.stdout.isTTY) return;
   const st = fstatSync(1);
   if (st.isSocket()) {
     // a socket (Node's child_process pipes) shuts down its writing side on end()
@@ -18,9 +26,14 @@ export async function closeStdout(): Promise<void> {
     // 1>/dev/null` does: writes already returned are in the pipe (Node writes
     // pipes synchronously on Linux and macOS), and any later ones go nowhere
     await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-    closeSync(1);
-    const fd = openSync('/dev/null', 'w');
-    // normally the lowest free descriptor, 1, is the one handed back
-    if (fd !== 1) closeSync(fd);
+    toDevNull();
   }
+}
+
+/** fd 1 closed (its reader sees end of input) and opened again on /dev/null, where later writes go. */
+function toDevNull(): void {
+  closeSync(1);
+  const fd = openSync('/dev/null', 'w');
+  // normally the lowest free descriptor, 1, is the one handed back
+  if (fd !== 1) closeSync(fd);
 }
