@@ -10,22 +10,19 @@ import { stdoutDirect } from './stdout.ts';
 /** Flush stdout and give its reader end of input; a no-op on a terminal or file, and under Deno. */
 export async function closeStdout(): Promise<void> {
   if (isDeno) return;
-  if (stdoutDirect()) {
-    // every write went to fd 1 and returned: closing it is all that is left
-    const st = fstatSync(1);
-    if (st.isSocket() || st.isFIFO()) toDevNull();
-    return;
-  }
-  if (process.stdout.isTTY) return;
+  // written straight to fd 1 (see stdout.ts): nothing is buffered, and no stream has to be made for a terminal check
+  const direct = stdoutDirect();
+  if (!direct && process.stdout.isTTY) return;
   const st = fstatSync(1);
   if (st.isSocket()) {
-    // a socket (Node's child_process pipes) shuts down its writing side on end()
+    // a socket (Node's child_process pipes) shuts down its writing side on
+    // end(), even while a process that shares it (a rootless build's parent) lives
     await new Promise<void>((resolve) => process.stdout.end(() => resolve()));
   } else if (st.isFIFO()) {
     // end() cannot close a pipe (Node keeps fd 1 open), so do what `exec
     // 1>/dev/null` does: writes already returned are in the pipe (Node writes
     // pipes synchronously on Linux and macOS), and any later ones go nowhere
-    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    if (!direct) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
     toDevNull();
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +34,8 @@ if (mode === 'small') {
 } else if (mode === 'close') {
   await writeStdout('records\\n');
   await closeStdout();
-  await writeStdout('after close\\n');
+  // a pipe's fd 1 is /dev/null now; a socket's stream has ended
+  if (process.argv[3] === 'pipe') await writeStdout('after close\\n');
   await new Promise((r) => setTimeout(r, 1500));
 }
 `);
@@ -75,11 +76,22 @@ test('a reader that goes away (EPIPE) ends the writer with exit 0', () => {
 test('closeStdout gives the reader end of input long before the writer exits; later writes go nowhere', () => {
   const t0 = Date.now();
   // the reader's time is taken when its input ends
-  const r = run('CHILD close | { cat; date +%s%3N >&2; }');
+  const r = run('CHILD close pipe | { cat; date +%s%3N >&2; }');
   assert.is(r.code, 0, r.err);
   assert.is(r.out, 'records\n');
   const ended = Number(r.err.trim().split('\n').pop());
   assert.ok(ended - t0 < 1200, `input ended ${ended - t0} ms after the start`);
+});
+
+test("closeStdout on a socket (a Node parent's pipe) ends its input too", async () => {
+  const child_ = spawn('node', ['--import', tsx, child, 'close'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  let out = '';
+  child_.stdout.on('data', (d: Buffer) => (out += d));
+  const t0 = Date.now();
+  const ended = await new Promise<number>((resolve) => child_.stdout.on('end', () => resolve(Date.now() - t0)));
+  const exited = await new Promise<number>((resolve) => child_.on('exit', () => resolve(Date.now() - t0)));
+  assert.is(out, 'records\n');
+  assert.ok(exited - ended > 1000, `input ended ${ended} ms, exit ${exited} ms after the start`);
 });
 
 test.run();
