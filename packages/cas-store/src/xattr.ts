@@ -1,7 +1,33 @@
 // Overlay opaque markers live in xattrs, which neither Node nor Deno can reach:
 // @napi-rs/xattr (prebuilt, works on both) is the one adapter for them.
-import { getAttributeSync, removeAttributeSync, setAttribute, setAttributeSync } from '@napi-rs/xattr';
-import { inUserNamespace } from '@pipekit/wire';
+import * as napiXattr from '@napi-rs/xattr';
+import { createRequire } from 'node:module';
+import process from 'node:process';
+import { inUserNamespace, isDeno } from '@pipekit/wire';
+
+type Binding = Pick<typeof napiXattr, 'getAttributeSync' | 'removeAttributeSync' | 'setAttribute' | 'setAttributeSync'>;
+let binding: Binding | undefined;
+
+/**
+ * The binding. On Node on glibc Linux, the platform's prebuilt package is
+ * loaded directly: the package's own loader probes for musl and for files that
+ * are not there first, ~2.5 ms of the first build step that reads an xattr.
+ * Anywhere else (or laid out otherwise), that loader finds it.
+ */
+function xattr(): Binding {
+  if (binding) return binding;
+  if (!isDeno && process.platform === 'linux') {
+    try {
+      const beside = createRequire(createRequire(import.meta.url).resolve('@napi-rs/xattr'));
+      binding = beside(`@napi-rs/xattr-linux-${process.arch}-gnu`) as Binding;
+      return binding;
+    } catch {
+      // not installed as a glibc build
+    }
+  }
+  binding = napiXattr;
+  return binding;
+}
 
 const OPAQUE = ['trusted.overlay.opaque', 'user.overlay.opaque'];
 
@@ -13,7 +39,7 @@ export async function isOpaqueDir(dir: string): Promise<boolean> {
 export function isOpaqueDirSync(dir: string): boolean {
   for (const name of OPAQUE) {
     try {
-      const v = getAttributeSync(dir, name);
+      const v = xattr().getAttributeSync(dir, name);
       if (v && Buffer.from(v).toString() === 'y') return true;
     } catch {
       // absent attribute or a filesystem without xattrs: not opaque
@@ -23,14 +49,14 @@ export function isOpaqueDirSync(dir: string): boolean {
 }
 
 export async function markOpaque(dir: string, rootless = inUserNamespace()): Promise<void> {
-  await setAttribute(dir, rootless ? OPAQUE[1] : OPAQUE[0], Buffer.from('y'));
+  await xattr().setAttribute(dir, rootless ? OPAQUE[1] : OPAQUE[0], Buffer.from('y'));
 }
 
 /** Make an opaque dir plain again (either marker); what it hid must then be hidden by whiteouts. */
 export function clearOpaque(dir: string): void {
   for (const name of OPAQUE) {
     try {
-      removeAttributeSync(dir, name);
+      xattr().removeAttributeSync(dir, name);
     } catch {
       // not set
     }
@@ -46,7 +72,7 @@ export const CAPABILITY_XATTR = 'security.capability';
 
 export function fileCapability(file: string): Buffer | undefined {
   try {
-    const v = getAttributeSync(file, CAPABILITY_XATTR);
+    const v = xattr().getAttributeSync(file, CAPABILITY_XATTR);
     return v && v.length ? Buffer.from(v) : undefined;
   } catch {
     return undefined;
@@ -56,7 +82,7 @@ export function fileCapability(file: string): Buffer | undefined {
 /** Give `file` the capability xattr `value`; false when this process or filesystem cannot. */
 export function setFileCapability(file: string, value: Uint8Array): boolean {
   try {
-    setAttributeSync(file, CAPABILITY_XATTR, value);
+    xattr().setAttributeSync(file, CAPABILITY_XATTR, value);
     return true;
   } catch {
     return false;
