@@ -26,7 +26,6 @@ export function openInput(file: string | undefined, what: string): AsyncIterable
   return process.stdin as AsyncIterable<Uint8Array>;
 }
 
-
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) {
     const pretty = (err as { pretty?: () => string }).pretty;

@@ -6,8 +6,8 @@
 // through the stream, in order.
 import { writeSync } from 'node:fs';
 import process from 'node:process';
-
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+// cli.ts imports this module too: isDeno is only read once runCli runs
+import { isDeno } from './cli.ts';
 
 // direct: a hook is watching for the stream, which nobody has made yet
 let direct = false;
