@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ociRuntime } from '@pipekit/wire';
+import { hybridCgroupWithControllers, ociRuntime } from '@pipekit/wire';
 import { sh, tempDir } from './helpers/cli.ts';
 import { busyboxContext, stepLogs } from './helpers/busybox-context.ts';
 
@@ -90,6 +90,24 @@ test('a forced runtime that is not installed fails the step saying so', async ()
     assert.match(r.stderr, `cannot run ${runtime}: not found on PATH (is ${runtime} installed?)`);
     assert.equal(await fs.readdir(path.join(store, 'snapshots', 'tmp')).catch(() => []), []);
   }
+});
+
+// crun makes a directory for each container in the cgroup2 mount the wrapper
+// hid from it: on the host's /sys/fs/cgroup tmpfs it would pile up, unseen
+const hiddenUnified = async () => {
+  const r = await sh('unshare --mount --propagation private sh -c "umount /sys/fs/cgroup/unified && ls -a /sys/fs/cgroup/unified"');
+  assert.is(r.code, 0, r.stderr);
+  return r.stdout.toString().split('\n').filter((n) => /^pk-/.test(n));
+};
+
+test('on a hybrid cgroup layout, crun steps leave nothing under the hidden cgroup2 mount', async () => {
+  if (!hybridCgroupWithControllers() || (await sh('command -v crun')).code !== 0) return;
+  const before = new Set(await hiddenUnified());
+  const store = await tempDir('store');
+  const ctx = await busyboxContext('FROM bb\nRUN echo one > /one\nRUN echo two > /two');
+  const r = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress plain`, { cwd: ctx, env: { PIPEKIT_OCI_RUNTIME: 'crun' } });
+  assert.is(r.code, 0, r.stderr);
+  assert.equal((await hiddenUnified()).filter((n) => !before.has(n)), []);
 });
 
 test.run();

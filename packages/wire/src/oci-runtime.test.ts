@@ -88,10 +88,10 @@ test('crun gets its root overlay mounted by the wrapper, options passed whole', 
     'mount -t overlay overlay -o lowerdir=/a:/b,upperdir=/u,workdir=/w /bundle/rootfs\n--root /run/x/crun run --bundle /bundle x\n');
 });
 
-test('on a hybrid layout the wrapper first hides the cgroup2 mount', () => {
+test('on a hybrid layout the wrapper first hides the cgroup2 mount under a tmpfs of its own', () => {
   assert.is(dryRun(runtimeCommand(RT('crun', true), ['run', 'x'], ROOT)),
-    'umount /sys/fs/cgroup/unified\nmount -t overlay overlay -o lowerdir=/a:/b,upperdir=/u,workdir=/w /bundle/rootfs\n--root /run/x/crun run x\n');
-  assert.is(dryRun(runtimeCommand(RT('crun', true), ['delete', '--force', 'x'])), 'umount /sys/fs/cgroup/unified\n--root /run/x/crun delete --force x\n');
+    'mount -t tmpfs -o size=64k,mode=755 pipekit /sys/fs/cgroup/unified\nmount -t overlay overlay -o lowerdir=/a:/b,upperdir=/u,workdir=/w /bundle/rootfs\n--root /run/x/crun run x\n');
+  assert.is(dryRun(runtimeCommand(RT('crun', true), ['delete', '--force', 'x'])), 'mount -t tmpfs -o size=64k,mode=755 pipekit /sys/fs/cgroup/unified\n--root /run/x/crun delete --force x\n');
 });
 
 test('the wrapper shell is a busybox where one is installed, else sh', () => {

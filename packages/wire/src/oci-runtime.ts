@@ -147,7 +147,10 @@ export function ociRoot(name: OciRuntimeName): string {
  * unshare's --kill-child makes the runtime die with the wrapper. So killing
  * the wrapper stops the container, whatever state the runtime is in.
  *
- * For crun the wrapper also hides the cgroup2 mount of a hybrid layout and
+ * For crun the wrapper also hides the cgroup2 mount of a hybrid layout (under
+ * a tmpfs of the namespace's own, not by unmounting it: crun still makes a
+ * directory for the container there, which would otherwise stay behind in the
+ * host's /sys/fs/cgroup tmpfs, hidden under the cgroup2 mount) and
  * mounts `root`, the overlay of a RUN step's root: runc mounts it itself (a
  * mount at / in the spec), crun cannot, so it is mounted in the wrapper's mount
  * namespace, where it goes away with the container.
@@ -155,13 +158,16 @@ export function ociRoot(name: OciRuntimeName): string {
  * With `rt.guard`, the wrapper is started through it (setpriv, which then runs
  * unshare): the wrapper dies when the build does, even when only the build was killed.
  */
+/** what hides a hybrid layout's cgroup2 mount from crun, in the wrapper's mount namespace */
+export const HIDE_UNIFIED = 'mount -t tmpfs -o size=64k,mode=755 pipekit /sys/fs/cgroup/unified';
+
 export function runtimeCommand(rt: OciRuntime, args: string[], root?: { options: string[]; target: string }): { cmd: string; args: string[] } {
   const argv = [rt.bin, '--root', rt.root, ...args];
   // a copy of the current mount namespace (every mount made so far is there), with a /proc for the new pid namespace
   const ns = ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--mount-proc'];
   const steps: string[] = [];
   const pre: string[] = [];
-  if (rt.hybrid) steps.push('umount /sys/fs/cgroup/unified');
+  if (rt.hybrid) steps.push(HIDE_UNIFIED);
   if (root && rt.name === 'crun') {
     steps.push('mount -t overlay overlay -o "$1" "$2"', 'shift 2');
     pre.push(root.options.join(','), root.target);
