@@ -110,4 +110,18 @@ test('on a hybrid cgroup layout, crun steps leave nothing under the hidden cgrou
   assert.equal((await hiddenUnified()).filter((n) => !before.has(n)), []);
 });
 
+test('a step may make a device node but not open it, only the default devices, under either runtime', async () => {
+  // loop-control: opening it needs no capability, so only the device cgroup refuses it (EPERM; else it opens, or ENXIO
+  // without the driver). The second step starts through a runner where crun uses them (see exec/runners.ts)
+  const probe = (n: string) => `RUN mknod /dev/${n} c 10 237 && { head -c 1 /dev/${n} 2>&1 >/dev/null | grep -q "Operation not permitted" && echo ${n}-refused || echo ${n}-opened; }; echo x > /dev/null && echo ${n}-null-ok`;
+  for (const runtime of ['crun', 'runc']) {
+    const store = await tempDir(`store-${runtime}`);
+    const ctx = await busyboxContext(['FROM bb', probe('one'), probe('two')].join('\n'));
+    const r = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress rawjson`, { cwd: ctx, env: { PIPEKIT_OCI_RUNTIME: runtime } });
+    assert.is(r.code, 0, r.stderr);
+    const logs = stepLogs(r.stderr).split('\n');
+    for (const want of ['one-refused', 'one-null-ok', 'two-refused', 'two-null-ok']) assert.ok(logs.includes(want), `${runtime}: ${want} in ${logs.join(' | ')}`);
+  }
+});
+
 test.run();

@@ -7,7 +7,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ociRoot, RUNTIME_NAMES } from '@pipekit/wire';
-import { removeCgroups, stopContainers } from './janitor.ts';
+import { removeCgroups, removeCgroupsOf, stopContainers } from './janitor.ts';
 
 test('cgroups named for a container are removed from each hierarchy, unless in use', async () => {
   const dir = await fs.mkdtemp(path.join(tmpdir(), 'janitor-test-'));
@@ -49,6 +49,23 @@ test('runtime state that no runtime lists is removed for the selected pids only'
     for (const d of made) assert.is(existsSync(d), d.includes(`pk-${other}-`), d);
   } finally {
     for (const d of made) await fs.rm(d, { recursive: true, force: true });
+  }
+});
+
+test("cgroups of a dead build's containers are found by the pid in their names", async () => {
+  const dir = await fs.mkdtemp(path.join(tmpdir(), 'janitor-test-'));
+  try {
+    const line = (n: number, mp: string, type: string) => `${n} 1 0:${n} / ${mp} rw shared:${n} - ${type} x rw`;
+    const info = [line(1, path.join(dir, 'pids'), 'cgroup'), line(2, path.join(dir, 'memory'), 'cgroup'), line(3, path.join(dir, 'data'), 'ext4')].join('\n');
+    const names = ['pk-123-abcdef012345', 'pk-123-fedcba543210', 'pk-124-abcdef012345', 'other-123-abcdef012345'];
+    for (const h of ['pids', 'memory', 'data']) for (const n of names) await fs.mkdir(path.join(dir, h, n), { recursive: true });
+    await fs.mkdir(path.join(dir, 'memory', 'pk-123-fedcba543210', 'child'));
+    await removeCgroupsOf([123], info);
+    assert.equal((await fs.readdir(path.join(dir, 'pids'))).sort(), ['other-123-abcdef012345', 'pk-124-abcdef012345']);
+    assert.equal((await fs.readdir(path.join(dir, 'memory'))).sort(), ['other-123-abcdef012345', 'pk-123-fedcba543210', 'pk-124-abcdef012345'], 'in use');
+    assert.equal((await fs.readdir(path.join(dir, 'data'))).sort(), [...names].sort(), 'not a cgroup');
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 });
 

@@ -6,6 +6,7 @@ import type { Progress } from './progress/events.ts';
 import type { Ref } from './refs.ts';
 import type { PreviousResult } from './explain.ts';
 import type { Precompressor } from '@pipekit/export-oci';
+import type { RunnerPool } from './exec/runners.ts';
 
 export type SolveContext = {
   store: Store;
@@ -20,6 +21,8 @@ export type SolveContext = {
   session?: SessionProvider;
   /** compresses built layers for the export while containers run */
   precompress?: Precompressor;
+  /** wrappers started ahead of the RUN steps that will use them */
+  runners?: RunnerPool;
 };
 
 export type Vertex = {

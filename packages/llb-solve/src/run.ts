@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import process from 'node:process';
-import { readGraph, hostPlatform, toNdjsonLine, type Graph, type ImageRecord } from '@pipekit/wire';
+import { readGraph, hostPlatform, ociRuntime, toNdjsonLine, type Graph, type ImageRecord } from '@pipekit/wire';
 import { resolveStoreDir, Store } from '@pipekit/cas-store';
 import { checkGraphSecrets, LogMasker, openSession, sessionMasks, type SessionProvider } from '@pipekit/secret-agent';
 import { Progress, type Renderer } from './progress/events.ts';
@@ -13,6 +13,7 @@ import { saveSolveState, solve } from './solver.ts';
 import { touchHits } from './cache.ts';
 import { beginBuildCache } from './cache-io/run-cache.ts';
 import { Precompressor, readEpoch } from '@pipekit/export-oci';
+import { RunnerPool } from './exec/runners.ts';
 
 export type SolveCommand = {
   input: AsyncIterable<Uint8Array>;
@@ -119,13 +120,16 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, store: Store, session
   const warn = (msg: string) => cmd.writeErr(`llb-solve: ${msg}\n`);
   const cache = await beginBuildCache(store, graph, { cacheFrom: cmd.cacheFrom, cacheTo: cmd.cacheTo, insecureRegistries: cmd.insecureRegistries, registryCAs: cmd.registryCAs, gcConfig: cmd.gcConfig, warn });
   const precompress = precompressor(cmd, store.dir);
+  const maxParallelism = cmd.maxParallelism ?? cache.maxParallelism ?? os.cpus().length;
+  const runners = RunnerPool.for(graph, ociRuntime(), maxParallelism);
+  abort.signal.addEventListener('abort', () => runners?.kill(), { once: true });
   let ok = false;
   try {
     const images = await solve(graph, {
       store,
       progress,
       hostPlatform: hostPlatform(),
-      maxParallelism: cmd.maxParallelism ?? cache.maxParallelism ?? os.cpus().length,
+      maxParallelism,
       noCache: cmd.noCache,
       noCacheFilter: cmd.noCacheFilter,
       allowInsecure: cmd.allow?.includes('security.insecure'),
@@ -134,6 +138,7 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, store: Store, session
       signal: abort.signal,
       session,
       precompress,
+      runners,
     });
     // what is small is done now, what is left would race the export for the same work
     await precompress?.finish();
@@ -144,6 +149,7 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, store: Store, session
     return images;
   } finally {
     await precompress?.stop();
+    await runners?.close();
     // after the records are out: off a cached build's critical path
     await touchHits(store).catch((err) => warn(`cannot record cache use: ${(err as Error).message}`));
     await saveSolveState();

@@ -44,6 +44,7 @@ export type SolveOptions = {
   signal?: AbortSignal;
   session?: SolveContext['session'];
   precompress?: SolveContext['precompress'];
+  runners?: SolveContext['runners'];
 };
 
 type Solved = { key: string; outputs: Ref[] };
@@ -81,6 +82,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     insecureRegistries: opts.insecureRegistries ?? [],
     session: opts.session,
     precompress: opts.precompress,
+    runners: opts.runners,
   };
   const memo = new Map<string, Promise<Solved>>();
 
@@ -124,6 +126,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
       if (cacheable && !ignore) {
         const hit = await loadCached(ctx.store, key);
         if (hit) {
+          ctx.runners?.skipped(digest);
           ctx.progress.cached(digest, name, inputs);
           return { key, outputs: hit };
         }
@@ -146,12 +149,15 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
       // the same step in a concurrent build on this store runs once; the others wait for its record
       const claim = cacheable && !ignore ? await claimStep(ctx.store, key, ctx.signal) : undefined;
       if (claim?.hit) {
+        ctx.runners?.skipped(digest);
         ctx.progress.cached(digest, name, inputs);
         return { key, outputs: claim.hit };
       }
       if (cacheable && !ignore) v.previous = () => previousResult(ctx.store, note, parts, localDirs);
       return await sem.run(async () => {
         ctx.progress.start(digest, name, inputs);
+        // a step missed the cache: the exec steps after it will run too, their runners start now
+        if (cacheable) ctx.runners?.running(digest);
         if (reason) ctx.progress.explain(digest, reason);
         const outputs = await handler.run(ctx, v);
         for (const o of outputs) if (o.kind === 'layers') for (const l of o.layers) ctx.precompress?.offer(l);

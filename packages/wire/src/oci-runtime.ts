@@ -138,6 +138,17 @@ export function ociRoot(name: OciRuntimeName): string {
   return path.join(runtimeDir(), name);
 }
 
+// a copy of the current mount namespace (every mount made so far is there), with a /proc for the new pid namespace
+const WRAPPER_NS = ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--mount-proc'];
+
+/** unshare with `args`, through rt.guard when there is one */
+function guarded(rt: OciRuntime, args: string[]): { cmd: string; args: string[] } {
+  return rt.guard.length ? { cmd: rt.guard[0], args: [...rt.guard.slice(1), 'unshare', ...args] } : { cmd: 'unshare', args };
+}
+
+/** what hides a hybrid layout's cgroup2 mount from crun, in the wrapper's mount namespace */
+export const HIDE_UNIFIED = 'mount -t tmpfs -o size=64k,mode=755 pipekit /sys/fs/cgroup/unified';
+
 /**
  * The command line that runs `rt` with `args`: a wrapper gives the runtime a
  * pid namespace of its own, with the runtime as its init. Both runtimes put a
@@ -158,13 +169,8 @@ export function ociRoot(name: OciRuntimeName): string {
  * With `rt.guard`, the wrapper is started through it (setpriv, which then runs
  * unshare): the wrapper dies when the build does, even when only the build was killed.
  */
-/** what hides a hybrid layout's cgroup2 mount from crun, in the wrapper's mount namespace */
-export const HIDE_UNIFIED = 'mount -t tmpfs -o size=64k,mode=755 pipekit /sys/fs/cgroup/unified';
-
 export function runtimeCommand(rt: OciRuntime, args: string[], root?: { options: string[]; target: string }): { cmd: string; args: string[] } {
   const argv = [rt.bin, '--root', rt.root, ...args];
-  // a copy of the current mount namespace (every mount made so far is there), with a /proc for the new pid namespace
-  const ns = ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--mount-proc'];
   const steps: string[] = [];
   const pre: string[] = [];
   if (rt.hybrid) steps.push(HIDE_UNIFIED);
@@ -172,9 +178,39 @@ export function runtimeCommand(rt: OciRuntime, args: string[], root?: { options:
     steps.push('mount -t overlay overlay -o "$1" "$2"', 'shift 2');
     pre.push(root.options.join(','), root.target);
   }
-  const unshare = (args: string[]) => (rt.guard.length ? { cmd: rt.guard[0], args: [...rt.guard.slice(1), 'unshare', ...args] } : { cmd: 'unshare', args });
-  if (steps.length === 0) return unshare([...ns, ...argv]);
-  return unshare([...ns, ...rt.shell, '-c', `${steps.join(' && ')} && exec "$@"`, 'pipekit-runtime', ...pre, ...argv]);
+  const unshare = (args: string[]) => guarded(rt, args);
+  if (steps.length === 0) return unshare([...WRAPPER_NS, ...argv]);
+  return unshare([...WRAPPER_NS, ...rt.shell, '-c', `${steps.join(' && ')} && exec "$@"`, 'pipekit-runtime', ...pre, ...argv]);
+}
+
+/** The first line a runner writes: it is in its cgroups and waits for its step. */
+export const RUNNER_READY = 'R\n';
+
+/**
+ * A wrapper started ahead of its step (a "runner"): namespaces as runtimeCommand's,
+ * it joins the step's cgroups (the `procs` files of cgroups made for it), says
+ * RUNNER_READY on stdout, and waits. Its stdin then brings two lines, the
+ * bundle and the root overlay's options, and it mounts that root and becomes
+ * crun with its cgroup manager off: the container starts in the cgroups the
+ * runner joined. Spawning the wrapper and joining cgroups (a cgroup v1 move
+ * waits for an RCU grace period, 7-21 ms here) are then done before the step
+ * is due. stdin closed without lines ends it.
+ */
+export function runnerCommand(rt: OciRuntime, id: string, procs: string[]): { cmd: string; args: string[] } {
+  if (rt.name !== 'crun') throw new PipekitError(`runners start crun, not ${rt.name}`);
+  const script = [
+    ...(rt.hybrid ? [`${HIDE_UNIFIED} || exit 1`] : []),
+    'bin=$1 root=$2 id=$3',
+    'shift 3',
+    // "0": the writing process
+    'for f in "$@"; do echo 0 > "$f" || exit 1; done',
+    'echo R',
+    'IFS= read -r bundle || exit 0',
+    'IFS= read -r opts || exit 0',
+    'mount -t overlay overlay -o "$opts" "$bundle/rootfs" || exit 1',
+    'exec "$bin" --cgroup-manager=disabled --root "$root" run --bundle "$bundle" "$id" </dev/null',
+  ].join('\n');
+  return guarded(rt, [...WRAPPER_NS, ...rt.shell, '-c', script, 'pipekit-runner', rt.bin, rt.root, id, ...procs]);
 }
 
 /** Runs `rt` with `args` (through runtimeCommand); never rejects, as runCommand. */

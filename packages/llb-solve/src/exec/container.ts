@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import { BuildError, ociRuntime, PipekitError, runRuntime } from '@pipekit/wire';
+import { BuildError, ociRuntime, PipekitError, runRuntime, type SpawnResult } from '@pipekit/wire';
 import { warmCgroupMove } from './cgroup-warm.ts';
+import type { Runner, RunnerPool } from './runners.ts';
 import { BPF_ANNOTATION, compiledSeccomp } from './seccomp-bpf.ts';
 import type { SeccompProfile } from './seccomp.ts';
 import type { OciMount } from './spec.ts';
@@ -20,6 +21,7 @@ export async function runContainer(
   spec: Record<string, unknown>,
   onOutput: (stream: 1 | 2, data: Uint8Array) => void,
   signal: AbortSignal,
+  runners?: { pool: RunnerPool; runner?: Runner },
 ): Promise<RunResult> {
   const rt = ociRuntime();
   // found on PATH, the binary is a path (a missing one would only show as the wrapper's exit 127)
@@ -36,25 +38,31 @@ export async function runContainer(
   const root = rootMount && { options: rootMount.options, target: (spec.root as { path: string }).path };
   rootMade ??= fs.mkdir(rt.root, { recursive: true }).then(() => undefined);
   await rootMade;
-  // the pid lets a janitor tell a killed build's state and cgroup from a live one's
-  const id = `pk-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const io = { onStdout: (d: Uint8Array) => onOutput(1, d), onStderr: (d: Uint8Array) => onOutput(2, d), signal };
+  let id = runners?.runner?.id;
   try {
-    // the runtime's move of the container into its cgroups waits less (see cgroup-warm.ts)
-    warmCgroupMove();
-    // the runtime is the init of its wrapper's pid namespace (see runtimeCommand):
-    // killing the wrapper ends it and, with it, every process of the container
-    const res = await runRuntime(rt, ['run', '--bundle', bundle, id], {
-      onStdout: (d) => onOutput(1, d),
-      onStderr: (d) => onOutput(2, d),
-      signal,
-    }, root);
+    let res: SpawnResult | undefined;
+    if (runners?.runner) {
+      // a root mounted elsewhere (on the host) is not in the runner's mount namespace
+      res = root ? await runners.runner.run(bundle, root.options, io) : await runners.runner.discard();
+      if (root && !res) runners.pool.disable();
+    }
+    if (!res) {
+      // the pid lets a janitor tell a killed build's state and cgroup from a live one's
+      id = `pk-${process.pid}-${randomBytes(6).toString('hex')}`;
+      // the runtime's move of the container into its cgroups waits less (see cgroup-warm.ts)
+      warmCgroupMove();
+      // the runtime is the init of its wrapper's pid namespace (see runtimeCommand):
+      // killing the wrapper ends it and, with it, every process of the container
+      res = await runRuntime(rt, ['run', '--bundle', bundle, id], io, root);
+    }
     if (res.error) throw new PipekitError(`cannot run ${rt.name}: ${res.error.message}`);
     if (signal.aborted) throw new BuildError('canceled');
     return { exitCode: res.code };
   } finally {
     // `run` deletes its container when the process exits; only a killed or
     // failed start can leave one behind
-    if (signal.aborted || (await fs.access(path.join(rt.root, id)).then(() => true, () => false))) {
+    if (id && (signal.aborted || (await fs.access(path.join(rt.root, id)).then(() => true, () => false)))) {
       await runRuntime(rt, ['delete', '--force', id]);
     }
   }

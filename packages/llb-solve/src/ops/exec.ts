@@ -146,7 +146,10 @@ export const execHandler: OpHandler = {
         rootMount: rw.rootMount,
         extraMounts: all,
       });
-      const running = runContainer(bundle, spec, (stream, data) => ctx.progress.log(v.rec.digest, stream, data), ctx.signal);
+      // a step whose mounts are all made inside the container can start through a runner (see exec/runners.ts)
+      const pool = e.security !== 'insecure' && extra.oci.every((m) => m.type === 'tmpfs') ? ctx.runners : undefined;
+      const runners = pool && { pool, runner: pool.take(v.rec.digest) };
+      const running = runContainer(bundle, spec, (stream, data) => ctx.progress.log(v.rec.digest, stream, data), ctx.signal, runners);
       // while it runs, earlier layers are compressed for the export
       const res = await (ctx.precompress ? ctx.precompress.during(running) : running);
       await removeStubs(rw.stubRoot, stubs);
