@@ -156,8 +156,6 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
       if (cacheable && !ignore) v.previous = () => previousResult(ctx.store, note, parts, localDirs);
       return await sem.run(async () => {
         ctx.progress.start(digest, name, inputs);
-        // a step missed the cache: the exec steps after it will run too, their runners start now
-        if (cacheable) ctx.runners?.running(digest);
         if (reason) ctx.progress.explain(digest, reason);
         const outputs = await handler.run(ctx, v);
         for (const o of outputs) if (o.kind === 'layers') for (const l of o.layers) ctx.precompress?.offer(l);

@@ -187,30 +187,44 @@ export function runtimeCommand(rt: OciRuntime, args: string[], root?: { options:
 export const RUNNER_READY = 'R\n';
 
 /**
- * A wrapper started ahead of its step (a "runner"): namespaces as runtimeCommand's,
- * it joins the step's cgroups (the `procs` files of cgroups made for it), says
+ * A wrapper started ahead of its step (a "runner"): namespaces as
+ * runtimeCommand's, it makes the step's cgroups, one named `id` at the top of
+ * each of `hierarchies` (cgroup v1 directories) as crun would (cpuset seeded
+ * from its parent; every device refused but `deviceRules`), joins them, says
  * RUNNER_READY on stdout, and waits. Its stdin then brings two lines, the
  * bundle and the root overlay's options, and it mounts that root and becomes
  * crun with its cgroup manager off: the container starts in the cgroups the
  * runner joined. Spawning the wrapper and joining cgroups (a cgroup v1 move
  * waits for an RCU grace period, 7-21 ms here) are then done before the step
- * is due. stdin closed without lines ends it.
+ * is due, and by the runner's own process. stdin closed without lines ends it.
+ * What it made is removed by its starter, after it exits.
  */
-export function runnerCommand(rt: OciRuntime, id: string, procs: string[]): { cmd: string; args: string[] } {
+export function runnerCommand(rt: OciRuntime, id: string, hierarchies: string[], deviceRules: string[]): { cmd: string; args: string[] } {
   if (rt.name !== 'crun') throw new PipekitError(`runners start crun, not ${rt.name}`);
   const script = [
     ...(rt.hybrid ? [`${HIDE_UNIFIED} || exit 1`] : []),
-    'bin=$1 root=$2 id=$3',
-    'shift 3',
+    'bin=$1 root=$2 id=$3 rules=$4',
+    'shift 4',
+    'for h in "$@"; do',
+    '  mkdir "$h/$id" || exit 1',
+    '  if [ -e "$h/cpuset.cpus" ]; then',
+    '    for f in cpuset.cpus cpuset.mems; do read -r v < "$h/$f" && echo "$v" > "$h/$id/$f" || exit 1; done',
+    '  fi',
+    '  if [ -e "$h/devices.deny" ]; then',
+    '    echo a > "$h/$id/devices.deny" || exit 1',
+    // rules hold spaces and globs: split on ; alone, unexpanded
+    '    set -f; IFS=";"; for r in $rules; do echo "$r" > "$h/$id/devices.allow" || exit 1; done; unset IFS; set +f',
+    '  fi',
+    'done',
     // "0": the writing process
-    'for f in "$@"; do echo 0 > "$f" || exit 1; done',
+    'for h in "$@"; do echo 0 > "$h/$id/cgroup.procs" || exit 1; done',
     'echo R',
     'IFS= read -r bundle || exit 0',
     'IFS= read -r opts || exit 0',
     'mount -t overlay overlay -o "$opts" "$bundle/rootfs" || exit 1',
     'exec "$bin" --cgroup-manager=disabled --root "$root" run --bundle "$bundle" "$id" </dev/null',
   ].join('\n');
-  return guarded(rt, [...WRAPPER_NS, ...rt.shell, '-c', script, 'pipekit-runner', rt.bin, rt.root, id, ...procs]);
+  return guarded(rt, [...WRAPPER_NS, ...rt.shell, '-c', script, 'pipekit-runner', rt.bin, rt.root, id, deviceRules.join(';'), ...hierarchies]);
 }
 
 /** Runs `rt` with `args` (through runtimeCommand); never rejects, as runCommand. */

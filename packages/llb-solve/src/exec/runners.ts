@@ -15,10 +15,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { inUserNamespace, opKind, parseMountinfo, RUNNER_READY, runnerCommand, type Graph, type OciRuntime, type SpawnResult } from '@pipekit/wire';
-import { makeStepCgroups, removeStepCgroups, v1Hierarchies } from './step-cgroups.ts';
+import { DEVICE_RULES, removeStepCgroups, v1Hierarchies } from './step-cgroups.ts';
 
 // see fillSoon
-const FILL_DELAY_MS = 10;
+const FILL_DELAY_MS = 15;
 
 type Io = { onStdout: (d: Uint8Array) => void; onStderr: (d: Uint8Array) => void; signal: AbortSignal };
 
@@ -52,13 +52,7 @@ export class Runner {
   }
 
   private async start(rt: OciRuntime): Promise<boolean> {
-    let procs: string[];
-    try {
-      procs = await makeStepCgroups(this.id, this.hierarchies);
-    } catch {
-      return false;
-    }
-    const c = runnerCommand(rt, this.id, procs);
+    const c = runnerCommand(rt, this.id, this.hierarchies, DEVICE_RULES);
     const child = spawn(c.cmd, c.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     child.stdin?.on('error', () => undefined);
@@ -150,15 +144,19 @@ export function runnerStep(graph: Graph, digest: string): boolean {
 }
 
 /**
- * Runners for one solve. When a step starts running, runners are started for
- * the exec steps still to come that a runner can start, up to `max` waiting at
- * once: a build whose steps are all cached starts none.
+ * Runners for one solve. When an exec step starts, runners are started for the
+ * exec steps still to come that a runner can start, up to `max` waiting at once:
+ * a build whose steps are all cached starts none. The first exec step to run
+ * starts the usual way: a runner spawned when the build's first step missed the
+ * cache would hold this thread (~3-5 ms) during that step's work, and not yet be
+ * ready when the exec step came.
  */
 export class RunnerPool {
   private idle: Runner[] = [];
   private all = new Set<Runner>();
   private toCome: Set<string>;
   private closed = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly rt: OciRuntime;
   private readonly hierarchies: string[];
   private readonly max: number;
@@ -185,11 +183,6 @@ export class RunnerPool {
     return steps.length ? new RunnerPool(rt, hierarchies, steps, max) : undefined;
   }
 
-  /** A step is about to run. */
-  running(digest: string): void {
-    if (!this.toCome.has(digest)) this.fill();
-  }
-
   /** A step was found in the cache: no runner for it. */
   skipped(digest: string): void {
     this.toCome.delete(digest);
@@ -199,32 +192,34 @@ export class RunnerPool {
   take(digest: string): Runner | undefined {
     this.toCome.delete(digest);
     const r = this.idle.shift();
-    // the next runner is started once this one was told to go: spawning it first would delay this step
-    if (!r) this.fill();
+    // runners for the steps to come start once this step's container is on its way (see
+    // afterGo): spawning one first would delay this step
+    if (!r) this.fillSoon();
     return r;
   }
 
   /**
-   * fill(), a little later: spawning a runner holds this thread for ~5 ms,
-   * which should not delay the start of a step due now (a sibling of the one
-   * just started, say)
+   * Start one more runner a little later, and so on while more are wanted:
+   * spawning one holds this thread for a few ms, which should not delay a
+   * step's start (the one just told to go, a sibling due now), nor stack up.
    */
   private fillSoon(): void {
-    setTimeout(() => this.fill(), FILL_DELAY_MS);
-  }
-
-  private fill(): void {
-    while (!this.closed && this.idle.length < Math.min(this.max, this.toCome.size)) {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.closed || this.idle.length >= Math.min(this.max, this.toCome.size)) return;
       const r = new Runner(this.rt, this.hierarchies, () => this.fillSoon());
       this.all.add(r);
       void r.gone.then(() => this.all.delete(r));
       this.idle.push(r);
-    }
+      this.fillSoon();
+    }, FILL_DELAY_MS);
   }
 
   /** End the waiting runners; resolves once every runner is gone, its cgroups removed. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.timer);
     this.idle = [];
     // waiting ones, and any taken for a step that then did not start
     for (const r of this.all) if (r.waiting) void r.discard();
@@ -234,12 +229,14 @@ export class RunnerPool {
   /** No more runners: one failed before it could start its step (the steps start the usual way). */
   disable(): void {
     this.closed = true;
+    clearTimeout(this.timer);
     for (const r of this.idle.splice(0)) void r.discard();
   }
 
   /** Kill every runner (the build was canceled). */
   kill(): void {
     this.closed = true;
+    clearTimeout(this.timer);
     for (const r of this.all) r.kill();
   }
 }

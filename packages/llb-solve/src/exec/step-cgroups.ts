@@ -1,14 +1,15 @@
-// The cgroups of a step started by a runner (see runners.ts), made as crun
-// makes a container's on a cgroup v1 layout: one in each hierarchy this process
-// is in, at the hierarchy's top, named by the container id (so the janitor
-// finds a killed build's by the pid in the name); a device list that denies all
-// but crun's default devices, as a step's spec asks; cpuset seeded from its
-// parent, as the kernel leaves a new one empty.
-import { accessSync, mkdirSync, promises as fs, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+// The cgroups of a step started by a runner (see runners.ts; the runner makes
+// them, see wire's runnerCommand), as crun makes a container's on a cgroup v1
+// layout: one in each hierarchy this process is in, at the hierarchy's top,
+// named by the container id (so the janitor finds a killed build's by the pid
+// in the name); a device list that denies all but crun's default devices, as a
+// step's spec asks; cpuset seeded from its parent, as the kernel leaves a new
+// one empty.
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
 // crun's list for a container whose spec denies every device (the defaults it makes in /dev)
-const DEVICE_RULES = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:8 rwm', 'c 1:7 rwm', 'c 5:0 rwm', 'c 1:5 rwm', 'c 1:9 rwm', 'c 5:1 rwm', 'c 136:* rwm', 'c 5:2 rwm'];
+export const DEVICE_RULES = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:8 rwm', 'c 1:7 rwm', 'c 5:0 rwm', 'c 1:5 rwm', 'c 1:9 rwm', 'c 5:1 rwm', 'c 136:* rwm', 'c 5:2 rwm'];
 
 /** The v1 hierarchies of `cgroupText` (/proc/self/cgroup) as directories under `root`. */
 export function v1Hierarchies(cgroupText: string, root = '/sys/fs/cgroup'): string[] {
@@ -19,48 +20,6 @@ export function v1Hierarchies(cgroupText: string, root = '/sys/fs/cgroup'): stri
     if (m) out.push(path.join(root, m[1].replace(/^name=/, '')));
   }
   return out;
-}
-
-/**
- * Make cgroup `id` in each of `hierarchies`; returns their cgroup.procs files.
- * Nothing is left on failure. Synchronous: two dozen quick writes to cgroupfs,
- * which as thread-pool round trips took 40-70 ms behind a step's file work.
- */
-export function makeStepCgroups(id: string, hierarchies: string[]): string[] {
-  const made: string[] = [];
-  try {
-    for (const h of hierarchies) {
-      const dir = path.join(h, id);
-      mkdirSync(dir);
-      made.push(h);
-      if (exists(path.join(h, 'cpuset.cpus'))) {
-        for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(path.join(dir, f), readFileSync(path.join(h, f)));
-      }
-      if (exists(path.join(h, 'devices.deny'))) {
-        writeFileSync(path.join(dir, 'devices.deny'), 'a');
-        for (const rule of DEVICE_RULES) writeFileSync(path.join(dir, 'devices.allow'), rule);
-      }
-    }
-  } catch (err) {
-    for (const h of made) {
-      try {
-        rmdirSync(path.join(h, id));
-      } catch {
-        // left for the janitor
-      }
-    }
-    throw err;
-  }
-  return hierarchies.map((h) => path.join(h, id, 'cgroup.procs'));
-}
-
-function exists(p: string): boolean {
-  try {
-    accessSync(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
