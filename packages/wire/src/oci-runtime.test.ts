@@ -1,11 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PipekitError } from './errors.ts';
-import { chooseRuntime, hybridCgroupWithControllers, parentDeathGuard, runtimeCommand, wrapperShell, type OciRuntime } from './oci-runtime.ts';
+import { chooseRuntime, hybridCgroupWithControllers, parentDeathGuard, RUNNER_READY, runnerCommand, runtimeCommand, wrapperShell, type OciRuntime } from './oci-runtime.ts';
 
 // mountinfo lines: id parent dev root mountpoint opts [optional] - fstype source superopts
 const line = (mp: string, fstype: string) => `30 1 0:26 / ${mp} rw,nosuid shared:9 - ${fstype} x rw`;
@@ -107,6 +107,54 @@ test('with setpriv installed, the wrapper gets a parent-death signal: it dies wi
   assert.equal(runtimeCommand(guarded, ['run', 'x']), { cmd: '/usr/bin/setpriv', args: ['--pdeathsig', 'KILL', 'unshare', ...NS, '/usr/bin/runc', '--root', '/run/x/runc', 'run', 'x'] });
   const crun = runtimeCommand({ ...RT('crun', true), guard: guarded.guard }, ['delete', 'x']);
   assert.equal(crun.args.slice(0, 3 + NS.length + 2), ['--pdeathsig', 'KILL', 'unshare', ...NS, 'sh', '-c']);
+});
+
+test('a runner makes its cgroups as crun would, joins them, says it is ready, then mounts the root and becomes crun', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pk-runner-'));
+  try {
+    // two fake hierarchies: a cpuset one (a new cgroup's cpus and mems are its parent's) and a devices one
+    const cpuset = path.join(dir, 'cpuset');
+    const devices = path.join(dir, 'devices');
+    mkdirSync(cpuset);
+    mkdirSync(devices);
+    writeFileSync(path.join(cpuset, 'cpuset.cpus'), '0-1\n');
+    writeFileSync(path.join(cpuset, 'cpuset.mems'), '0\n');
+    writeFileSync(path.join(devices, 'devices.deny'), '');
+    for (const tool of ['mount']) writeFileSync(path.join(dir, tool), `#!/bin/sh\necho ${tool} "$@"\n`, { mode: 0o755 });
+    const c = runnerCommand(RT('crun', false), 'pk-1-abcdef', [cpuset, devices], ['c *:* m', 'c 1:3 rwm']);
+    assert.is(c.cmd, 'unshare');
+    const args = c.args.slice(NS.length + 1).map((a) => (a === '/usr/bin/crun' ? 'echo' : a));
+    const out = execFileSync('sh', args, { env: { PATH: `${dir}:/usr/bin:/bin` }, input: '/b/bundle\nlowerdir=/a,upperdir=/u\n' }).toString();
+    assert.is(out, `${RUNNER_READY}mount -t overlay overlay -o lowerdir=/a,upperdir=/u /b/bundle/rootfs\n--cgroup-manager=disabled --root /run/x/crun run --bundle /b/bundle pk-1-abcdef\n`);
+    const read = (h: string, f: string) => readFileSync(path.join(h, 'pk-1-abcdef', f), 'utf8');
+    assert.is(read(cpuset, 'cpuset.cpus'), '0-1\n');
+    assert.is(read(cpuset, 'cpuset.mems'), '0\n');
+    assert.is(read(devices, 'devices.deny'), 'a\n');
+    // each rule is its own write (a plain file keeps the last)
+    assert.is(read(devices, 'devices.allow'), 'c 1:3 rwm\n');
+    for (const h of [cpuset, devices]) assert.is(read(h, 'cgroup.procs'), '0\n');
+    // stdin closed before its step: it ends, having started nothing
+    rmSync(path.join(cpuset, 'pk-1-abcdef'), { recursive: true });
+    rmSync(path.join(devices, 'pk-1-abcdef'), { recursive: true });
+    assert.is(execFileSync('sh', args, { env: { PATH: `${dir}:/usr/bin:/bin` }, input: '' }).toString(), RUNNER_READY);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a runner that cannot make its cgroups fails before saying it is ready', () => {
+  const c = runnerCommand(RT('crun', false), 'pk-1-abcdef', ['/nonexistent/hierarchy'], []);
+  const args = c.args.slice(NS.length + 1);
+  let out = '';
+  try {
+    out = execFileSync('sh', args, { input: '/b\nx\n', stdio: ['pipe', 'pipe', 'ignore'] }).toString();
+    assert.unreachable('it exited 0');
+  } catch (err) {
+    assert.is((err as { status: number }).status, 1);
+    out = String((err as { stdout: Buffer }).stdout);
+  }
+  assert.is(out, '');
+  assert.throws(() => runnerCommand(RT('runc', false), 'x', [], []), /runners start crun/);
 });
 
 test.run();
