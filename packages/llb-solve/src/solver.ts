@@ -156,6 +156,8 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
       if (cacheable && !ignore) v.previous = () => previousResult(ctx.store, note, parts, localDirs);
       return await sem.run(async () => {
         ctx.progress.start(digest, name, inputs);
+        // the steps after this one will run too: a runner for them starts now
+        if (cacheable) ctx.runners?.missed(digest);
         if (reason) ctx.progress.explain(digest, reason);
         const outputs = await handler.run(ctx, v);
         for (const o of outputs) if (o.kind === 'layers') for (const l of o.layers) ctx.precompress?.offer(l);

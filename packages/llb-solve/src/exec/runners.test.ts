@@ -134,6 +134,30 @@ real('a runner that cannot make its cgroups starts nothing and leaves nothing: t
   await r.gone;
 });
 
+real('a miss starts one runner when a runner step takes what missed, directly or later on', async () => {
+  const dep = (d: string, inputs: string[], rec = exec([{ dest: '/', type: 'bind' }])) => [d, { ...rec, op: { ...rec.op, inputs: inputs.map((digest) => ({ digest, index: 0 })) } }] as [string, OpRecord];
+  const file = { op: { inputs: [], file: { actions: [] } }, meta: {} } as unknown as OpRecord;
+  // src -> copy -> run1 -> run2; other (a file op) -> nothing
+  const graph = { ops: new Map([dep('src', [], file), dep('copy', ['src'], file), dep('run1', ['copy']), dep('run2', ['run1']), dep('other', [], file)]) } as unknown as Graph;
+  const pool = new RunnerPool(crun, hierarchies as string[], ['run1', 'run2'], 2, graph);
+  try {
+    pool.missed('other');
+    assert.is(pool.take('nothing'), undefined, 'no runner step after it: none started');
+    const pool2 = new RunnerPool(crun, hierarchies as string[], ['run1', 'run2'], 2, graph);
+    try {
+      pool2.missed('src');
+      pool2.missed('copy');
+      const r = pool2.take('run1');
+      assert.ok(r, 'one started by the first miss');
+      assert.is(pool2.take('run2'), undefined, 'only one');
+    } finally {
+      await pool2.close();
+    }
+  } finally {
+    await pool.close();
+  }
+});
+
 test.after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });

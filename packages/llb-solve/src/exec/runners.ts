@@ -144,12 +144,11 @@ export function runnerStep(graph: Graph, digest: string): boolean {
 }
 
 /**
- * Runners for one solve. When an exec step starts, runners are started for the
- * exec steps still to come that a runner can start, up to `max` waiting at once:
- * a build whose steps are all cached starts none. The first exec step to run
- * starts the usual way: a runner spawned when the build's first step missed the
- * cache would hold this thread (~3-5 ms) during that step's work, and not yet be
- * ready when the exec step came.
+ * Runners for one solve: started for the exec steps still to come that a
+ * runner can start, up to `max` waiting at once; a build whose steps are all
+ * cached starts none. One starts when a step misses the cache with such a step
+ * among those after it (see missed()); more as exec steps start, one every
+ * FILL_DELAY_MS (spawning one holds this thread for ~2-4 ms).
  */
 export class RunnerPool {
   private idle: Runner[] = [];
@@ -161,11 +160,19 @@ export class RunnerPool {
   private readonly hierarchies: string[];
   private readonly max: number;
 
-  constructor(rt: OciRuntime, hierarchies: string[], toCome: Iterable<string>, max: number) {
+  /** the ops that take each op's output */
+  private readonly dependents: Map<string, string[]>;
+  private first = true;
+
+  constructor(rt: OciRuntime, hierarchies: string[], toCome: Iterable<string>, max: number, graph?: Graph) {
     this.rt = rt;
     this.hierarchies = hierarchies;
     this.max = max;
     this.toCome = new Set(toCome);
+    this.dependents = new Map();
+    for (const [digest, rec] of graph?.ops ?? []) {
+      for (const i of rec.op.inputs) this.dependents.set(i.digest, [...(this.dependents.get(i.digest) ?? []), digest]);
+    }
   }
 
   /** The pool for `graph`, or undefined where runners are not used. */
@@ -180,7 +187,31 @@ export class RunnerPool {
     const hierarchies = runnersSupported(rt, read('/proc/self/cgroup'), read('/proc/self/mountinfo'));
     if (!hierarchies) return undefined;
     const steps = [...graph.ops.keys()].filter((d) => runnerStep(graph, d));
-    return steps.length ? new RunnerPool(rt, hierarchies, steps, max) : undefined;
+    return steps.length ? new RunnerPool(rt, hierarchies, steps, max, graph) : undefined;
+  }
+
+  /**
+   * Step `digest` missed the cache: the steps that take its output will miss
+   * too. The build's first such miss with a runner step among them starts one
+   * runner at once, so that it is ready by the time the first of them is due
+   * (~25 ms: spawned, in its cgroups); the others start as steps start.
+   */
+  missed(digest: string): void {
+    if (!this.first || this.closed || this.toCome.has(digest)) return;
+    const seen = new Set<string>();
+    const queue = [digest];
+    while (queue.length) {
+      for (const d of this.dependents.get(queue.pop() as string) ?? []) {
+        if (seen.has(d)) continue;
+        if (this.toCome.has(d)) {
+          this.first = false;
+          this.spawnOne();
+          return;
+        }
+        seen.add(d);
+        queue.push(d);
+      }
+    }
   }
 
   /** A step was found in the cache: no runner for it. */
@@ -190,6 +221,7 @@ export class RunnerPool {
 
   /** A runner for exec step `digest`, if one is waiting. */
   take(digest: string): Runner | undefined {
+    this.first = false;
     this.toCome.delete(digest);
     const r = this.idle.shift();
     // runners for the steps to come start once this step's container is on its way (see
@@ -208,12 +240,16 @@ export class RunnerPool {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.closed || this.idle.length >= Math.min(this.max, this.toCome.size)) return;
-      const r = new Runner(this.rt, this.hierarchies, () => this.fillSoon());
-      this.all.add(r);
-      void r.gone.then(() => this.all.delete(r));
-      this.idle.push(r);
+      this.spawnOne();
       this.fillSoon();
     }, FILL_DELAY_MS);
+  }
+
+  private spawnOne(): void {
+    const r = new Runner(this.rt, this.hierarchies, () => this.fillSoon());
+    this.all.add(r);
+    void r.gone.then(() => this.all.delete(r));
+    this.idle.push(r);
   }
 
   /** End the waiting runners; resolves once every runner is gone, its cgroups removed. */
