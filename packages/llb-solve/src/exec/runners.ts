@@ -25,44 +25,33 @@ type Io = { onStdout: (d: Uint8Array) => void; onStderr: (d: Uint8Array) => void
 /** One runner: a wrapper in its cgroups, waiting on stdin for the step it starts. */
 export class Runner {
   readonly id = `pk-${process.pid}-${randomBytes(6).toString('hex')}`;
-  private child?: ChildProcess;
+  private readonly child: ChildProcess;
   private io?: Io;
   private ready = false;
   /** told to start a step (or to end) */
   private told = false;
   private head: Buffer | undefined = Buffer.alloc(0);
   private early: { stream: 1 | 2; data: Buffer }[] = [];
-  private readonly started: Promise<boolean>;
-  private exit?: Promise<number>;
+  private readonly exit: Promise<number>;
   /** set once the runner's process has ended and its cgroups are removed */
   readonly gone: Promise<void>;
-  private readonly hierarchies: string[];
-
   private readonly afterGo: () => void;
 
   /** `afterGo` is called once the runner was told to start its step */
   constructor(rt: OciRuntime, hierarchies: string[], afterGo: () => void = () => undefined) {
-    this.hierarchies = hierarchies;
     this.afterGo = afterGo;
-    this.started = this.start(rt);
-    this.gone = this.started.then(async (ok) => {
-      if (ok) await this.exit;
-      await removeStepCgroups(this.id, this.hierarchies);
-    });
-  }
-
-  private async start(rt: OciRuntime): Promise<boolean> {
-    const c = runnerCommand(rt, this.id, this.hierarchies, DEVICE_RULES);
+    const c = runnerCommand(rt, this.id, hierarchies, DEVICE_RULES);
     const child = spawn(c.cmd, c.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     child.stdin?.on('error', () => undefined);
     child.stdout?.on('data', (d: Buffer) => this.stdout(d));
     child.stderr?.on('data', (d: Buffer) => this.forward(2, d));
+    // a failure to spawn is an exit before the ready line
     this.exit = new Promise((resolve) => {
       child.on('error', () => resolve(-1));
       child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
     });
-    return true;
+    this.gone = this.exit.then(() => removeStepCgroups(this.id, hierarchies));
   }
 
   private stdout(d: Buffer): void {
@@ -91,8 +80,8 @@ export class Runner {
   async run(bundle: string, rootOptions: string[], io: Io): Promise<SpawnResult | undefined> {
     const opts = rootOptions.join(',');
     // the two lines must stay two lines
-    if (!(await this.started) || /\n/.test(bundle + opts)) return this.discard();
-    const child = this.child as ChildProcess;
+    if (/\n/.test(bundle + opts)) return this.discard();
+    const child = this.child;
     this.told = true;
     this.io = io;
     // what came after the ready line while the runner waited (nothing, normally)
@@ -102,7 +91,7 @@ export class Runner {
     const kill = () => child.kill('SIGKILL');
     if (io.signal.aborted) kill();
     else io.signal.addEventListener('abort', kill, { once: true });
-    const code = await (this.exit as Promise<number>);
+    const code = await this.exit;
     io.signal.removeEventListener('abort', kill);
     // never ready: it failed before the step began
     return this.ready ? { code, stdout: '', stderr: '' } : undefined;
@@ -111,7 +100,7 @@ export class Runner {
   /** End a runner that will not be used (its stdin closed, it exits). */
   async discard(): Promise<undefined> {
     this.told = true;
-    if (await this.started) this.child?.stdin?.end();
+    this.child.stdin?.end();
     return undefined;
   }
 
@@ -122,7 +111,7 @@ export class Runner {
 
   /** Kill it, wherever it is. */
   kill(): void {
-    void this.started.then((ok) => ok && this.child?.kill('SIGKILL'));
+    this.child.kill('SIGKILL');
   }
 }
 

@@ -31,7 +31,7 @@ export async function removeStepCgroups(id: string, hierarchies: string[]): Prom
   for (const h of hierarchies) {
     for (let i = 0; ; i++) {
       const err = await fs.rmdir(path.join(h, id)).then(() => undefined, (e: NodeJS.ErrnoException) => e);
-      if (!err || err.code === 'ENOENT' || err.code !== 'EBUSY' || i >= 20) break;
+      if (err?.code !== 'EBUSY' || i >= 20) break;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
