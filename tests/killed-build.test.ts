@@ -4,7 +4,8 @@
 // namespace crun's wrapper gives it; a kill of llb-solve alone reaches it
 // through the wrapper's parent-death signal (setpriv). The runtime's state,
 // cgroup and the step's snapshot are left for the janitor (`cas-store fsck`).
-import { promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -107,5 +108,30 @@ for (const runtime of ['crun', 'runc'] as const) {
     });
   }
 }
+
+test("a dead build's cgroups that no bundle names (a runner's) are removed by a later build", async () => {
+  // as a build killed between starting a runner and its first step leaves them: empty, named for its pid
+  const dead = 4_194_000;
+  assert.throws(() => process.kill(dead, 0), 'the pid is not in use');
+  // its own name: the Node and Deno runs of this file go at once
+  const id = `pk-${dead}-${randomBytes(6).toString('hex')}`;
+  const hierarchies = (await fs.readdir('/sys/fs/cgroup')).map((h) => path.join('/sys/fs/cgroup', h)).filter((h) => existsSync(path.join(h, 'cgroup.procs')));
+  if (hierarchies.length === 0) return;
+  const made: string[] = [];
+  for (const h of hierarchies) {
+    if (await fs.mkdir(path.join(h, id)).then(() => true, () => false)) made.push(path.join(h, id));
+  }
+  try {
+    assert.ok(made.length > 0);
+    const store = await tempDir('store');
+    // the sweep runs a while into the build
+    const ctx = await busyboxContext('RUN sleep 3');
+    const r = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress plain`, { cwd: ctx });
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(made.filter((d) => existsSync(d)), []);
+  } finally {
+    for (const d of made) await fs.rmdir(d).catch(() => undefined);
+  }
+});
 
 test.run();

@@ -110,19 +110,20 @@ export async function stopContainers(sel: ContainerSelection): Promise<void> {
 }
 
 /**
- * Remove the (empty) cgroups of containers of `pids` at the top of each cgroup
- * hierarchy: ids carry their llb-solve's pid. A step started by a runner (see
+ * Remove the (empty) cgroups of containers of `pids` (a list, or a test of a
+ * pid) at the top of each cgroup hierarchy: ids carry their llb-solve's pid. A step started by a runner (see
  * llb-solve's exec/runners.ts) has cgroups made by llb-solve, which no
  * runtime's state names, and a runner killed before its step has no state at all.
  */
-export async function removeCgroupsOf(pids: number[], mountinfo?: string): Promise<void> {
-  if (pids.length === 0) return;
+export async function removeCgroupsOf(pids: number[] | ((pid: number) => boolean), mountinfo?: string): Promise<void> {
+  if (Array.isArray(pids) && pids.length === 0) return;
+  const wanted = Array.isArray(pids) ? (pid: number) => pids.includes(pid) : pids;
   const info = mountinfo ?? (await fs.readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
   for (const m of parseMountinfo(info)) {
     if (m.type !== 'cgroup' && m.type !== 'cgroup2') continue;
     for (const name of await fs.readdir(m.point).catch(() => [] as string[])) {
       const pid = name.startsWith('pk-') ? pidInName(name) : undefined;
-      if (pid !== undefined && pids.includes(pid)) await fs.rmdir(path.join(m.point, name)).catch(() => undefined);
+      if (pid !== undefined && wanted(pid)) await fs.rmdir(path.join(m.point, name)).catch(() => undefined);
     }
   }
 }

@@ -6,12 +6,13 @@ import { promises as fs, rmSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { runtimeDir } from '@pipekit/wire';
-import { pidAlive, pidInName, stopContainers } from '@pipekit/cas-store';
+import { pidAlive, pidInName, removeCgroupsOf, stopContainers } from '@pipekit/cas-store';
 import { hostsFile } from './spec.ts';
 
 const ROOT = path.join(runtimeDir(), 'bundles');
 // names from before pids were in them: gone once clearly abandoned
 const LEGACY_AGE_MS = 60 * 60_000;
+const CGROUP_SWEEP_DELAY_MS = 2000;
 
 let ready: Promise<void> | undefined;
 
@@ -30,6 +31,9 @@ async function sweep(): Promise<void> {
   const bundles = stale.filter((d) => path.basename(d).startsWith('b-'));
   await stopContainers({ dirs: bundles, pids: bundles.flatMap((d) => pidInName(path.basename(d)) ?? []) });
   for (const abs of stale) await fs.rm(abs, { recursive: true, force: true }).catch(() => undefined);
+  // cgroups of a build killed before its first bundle (a runner's, see runners.ts) have
+  // no bundle to be found by: looked for by pid, a while later, off the build's start
+  setTimeout(() => void removeCgroupsOf((pid) => pid !== process.pid && !pidAlive(pid)).catch(() => undefined), CGROUP_SWEEP_DELAY_MS).unref();
 }
 
 /** A fresh bundle directory for one container. */
