@@ -178,9 +178,8 @@ export function runtimeCommand(rt: OciRuntime, args: string[], root?: { options:
     steps.push('mount -t overlay overlay -o "$1" "$2"', 'shift 2');
     pre.push(root.options.join(','), root.target);
   }
-  const unshare = (args: string[]) => guarded(rt, args);
-  if (steps.length === 0) return unshare([...WRAPPER_NS, ...argv]);
-  return unshare([...WRAPPER_NS, ...rt.shell, '-c', `${steps.join(' && ')} && exec "$@"`, 'pipekit-runtime', ...pre, ...argv]);
+  if (steps.length === 0) return guarded(rt, [...WRAPPER_NS, ...argv]);
+  return guarded(rt, [...WRAPPER_NS, ...rt.shell, '-c', `${steps.join(' && ')} && exec "$@"`, 'pipekit-runtime', ...pre, ...argv]);
 }
 
 /** The first line a runner writes: it is in its cgroups and waits for its step. */
