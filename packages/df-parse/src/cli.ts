@@ -1,14 +1,18 @@
 // df-parse [FILE|-]: Dockerfile in, build graph (NDJSON) out.
 import process from 'node:process';
-import { cliArgs, runCli, UsageError, writeStdout, type FlagSpecs } from '@pipekit/wire';
+import { cliArgs, closeStdout, runCli, stdinDirect, UsageError, writeStdout, type FlagSpecs } from '@pipekit/wire';
 import { runParse } from './run.ts';
 
 async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) {
-    throw new UsageError('refusing to read a Dockerfile from a terminal: name a file (df-parse Dockerfile) or pipe one in');
+  let input = stdinDirect();
+  if (!input) {
+    if (process.stdin.isTTY) {
+      throw new UsageError('refusing to read a Dockerfile from a terminal: name a file (df-parse Dockerfile) or pipe one in');
+    }
+    input = process.stdin as AsyncIterable<Uint8Array>;
   }
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const chunks: Uint8Array[] = [];
+  for await (const c of input) chunks.push(c);
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -44,4 +48,6 @@ void runCli('df-parse', async () => {
     warn: (m) => process.stderr.write(`df-parse: warning: ${m}\n`),
   });
   await writeStdout(out);
+  // the graph is whole: llb-solve starts on it now, not when this process has exited
+  await closeStdout();
 });

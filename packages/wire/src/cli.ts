@@ -5,6 +5,7 @@ import process from 'node:process';
 import { PipekitError, UsageError } from './errors.ts';
 import { findShort, helpText, parseFlags, type FlagSpecs, type ParseOptions, type Parsed } from './flags.ts';
 import { onStdoutStream, writeStdout } from './stdout.ts';
+import { stdinDirect } from './stdin.ts';
 
 /** The workspace's version (every package.json says the same), for --version. */
 export const VERSION = '0.1.0';
@@ -20,6 +21,8 @@ export function enterCallerDir(): void {
 /** Open FILE, or stdin for undefined/'-'; refuse to wait on a terminal. */
 export function openInput(file: string | undefined, what: string): AsyncIterable<Uint8Array> {
   if (file && file !== '-') return createReadStream(file);
+  const direct = stdinDirect();
+  if (direct) return direct;
   if (process.stdin.isTTY) {
     throw new UsageError(`refusing to read ${what} from a terminal: pipe it in, or name a file`);
   }

@@ -12,6 +12,7 @@ export * from './runtime.ts';
 export * from './limit.ts';
 export * from './stdout-eof.ts';
 export * from './stdout.ts';
+export * from './stdin.ts';
 export * from './lstat-maybe.ts';
 export * from './oci-runtime.ts';
 export * from './mountinfo.ts';
