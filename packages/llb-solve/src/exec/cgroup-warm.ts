@@ -10,23 +10,18 @@
 // lock warm or joins the wait already under way.
 import { readFileSync, promises as fs } from 'node:fs';
 import process from 'node:process';
+import { procCgroups } from './step-cgroups.ts';
 
 /**
  * The cgroup.procs file of this process's own cgroup in `cgroupText`
  * (/proc/self/cgroup): a v1 hierarchy's where there is one, else the v2 one.
  */
 export function ownCgroupProcs(cgroupText: string, root = '/sys/fs/cgroup'): string | undefined {
-  let v2: string | undefined;
-  for (const line of cgroupText.split('\n')) {
-    const m = /^(\d+):([^:]*):(\/.*)$/.exec(line);
-    if (!m) continue;
-    const [, , controllers, dir] = m;
-    const rel = dir === '/' ? '' : dir;
-    // a named hierarchy (name=systemd) is mounted by its name
-    if (controllers) return `${root}/${controllers.replace(/^name=/, '')}${rel}/cgroup.procs`;
-    v2 = `${root}${rel}/cgroup.procs`;
-  }
-  return v2;
+  const all = procCgroups(cgroupText);
+  const own = all.find((c) => c.hierarchy) ?? all[all.length - 1];
+  if (!own) return undefined;
+  const rel = own.path === '/' ? '' : own.path;
+  return `${root}${own.hierarchy ? `/${own.hierarchy}` : ''}${rel}/cgroup.procs`;
 }
 
 let target: string | undefined | null = null;

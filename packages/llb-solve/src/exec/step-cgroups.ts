@@ -11,15 +11,23 @@ import path from 'node:path';
 // crun's list for a container whose spec denies every device (the defaults it makes in /dev)
 export const DEVICE_RULES = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:8 rwm', 'c 1:7 rwm', 'c 5:0 rwm', 'c 1:5 rwm', 'c 1:9 rwm', 'c 5:1 rwm', 'c 136:* rwm', 'c 5:2 rwm'];
 
-/** The v1 hierarchies of `cgroupText` (/proc/self/cgroup) as directories under `root`. */
-export function v1Hierarchies(cgroupText: string, root = '/sys/fs/cgroup'): string[] {
-  const out: string[] = [];
+/**
+ * The lines of /proc/self/cgroup: each hierarchy's directory name under
+ * /sys/fs/cgroup ('' for the v2 one) and this process's cgroup in it.
+ */
+export function procCgroups(cgroupText: string): { hierarchy: string; path: string }[] {
+  const out: { hierarchy: string; path: string }[] = [];
   for (const line of cgroupText.split('\n')) {
-    const m = /^\d+:([^:]+):\//.exec(line);
+    const m = /^\d+:([^:]*):(\/.*)$/.exec(line);
     // a named hierarchy (name=systemd) is mounted by its name
-    if (m) out.push(path.join(root, m[1].replace(/^name=/, '')));
+    if (m) out.push({ hierarchy: m[1].replace(/^name=/, ''), path: m[2] });
   }
   return out;
+}
+
+/** The v1 hierarchies of `cgroupText` (/proc/self/cgroup) as directories under `root`. */
+export function v1Hierarchies(cgroupText: string, root = '/sys/fs/cgroup'): string[] {
+  return procCgroups(cgroupText).flatMap((c) => (c.hierarchy ? [path.join(root, c.hierarchy)] : []));
 }
 
 /**
