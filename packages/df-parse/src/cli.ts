@@ -1,18 +1,11 @@
 // df-parse [FILE|-]: Dockerfile in, build graph (NDJSON) out.
 import process from 'node:process';
-import { cliArgs, closeStdout, runCli, stdinDirect, UsageError, writeStdout, type FlagSpecs } from '@pipekit/wire';
+import { cliArgs, closeStdout, openInput, runCli, UsageError, writeStdout, type FlagSpecs } from '@pipekit/wire';
 import { runParse } from './run.ts';
 
 async function readStdin(): Promise<string> {
-  let input = stdinDirect();
-  if (!input) {
-    if (process.stdin.isTTY) {
-      throw new UsageError('refusing to read a Dockerfile from a terminal: name a file (df-parse Dockerfile) or pipe one in');
-    }
-    input = process.stdin as AsyncIterable<Uint8Array>;
-  }
   const chunks: Uint8Array[] = [];
-  for await (const c of input) chunks.push(c);
+  for await (const c of openInput('-', 'a Dockerfile')) chunks.push(c);
   return Buffer.concat(chunks).toString('utf8');
 }
 
