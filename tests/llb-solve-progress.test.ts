@@ -28,6 +28,23 @@ test('independent stages run at the same time', async () => {
   assert.ok(overlap > 500, `the two RUN steps overlap by ${overlap} ms`);
 });
 
+test('a RUN starts on the files of the RUN before it while that layer is still being packed', async () => {
+  const store = await tempDir('store');
+  // 64 MB that does not compress: packing and hashing it takes a good part of a second
+  const ctx = await busyboxContext('FROM bb\nRUN head -c 67108864 /dev/urandom > /big\nRUN echo next > /next');
+  const r = await sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress rawjson`, { cwd: ctx });
+  assert.is(r.code, 0, r.stderr);
+  const next = vertices(r.stderr).get('[stage-1 2/2] RUN echo next > /next');
+  assert.ok(next?.started && next.completed, 'the second step ran');
+  const layers = (JSON.parse(r.stdout.toString()) as { layers: { blob: { digest: string; size: number } }[] }).layers;
+  const big = layers[layers.length - 2].blob;
+  assert.ok(big.size > 64 << 20, 'the big layer is in the image');
+  // the blob is renamed into place once packed
+  const written = (await fs.stat(path.join(store, 'blobs', 'sha256', big.digest.slice(7)))).mtimeMs;
+  const started = Date.parse(next.started);
+  assert.ok(written > started, `the next step started ${(written - started).toFixed(0)} ms before the blob was written`);
+});
+
 /** llb-solve running `RUN echo started && sleep 60` on a fresh store, once the step has started. */
 async function startLongStep(detached: boolean) {
   const store = await tempDir('store');

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Store } from './store.ts';
-import { commitSnapshot, EMPTY_DIFF_ID, usableLayer } from './layers.ts';
+import { commitSnapshot, commitSnapshotEarly, EMPTY_DIFF_ID, usableLayer } from './layers.ts';
+import { prune } from './prune.ts';
+import { collectUsage } from './usage.ts';
 import { packLayer } from './layer-pack.ts';
 import { Lease, readInUse } from './inuse.ts';
 
@@ -55,6 +57,56 @@ test('a snapshot with one entry is not the empty layer', async () => {
   await fs.writeFile(path.join(tmp.dir, 'a'), '');
   const l = await commitSnapshot(store, tmp.id);
   assert.is.not(l.diffID, EMPTY_DIFF_ID);
+});
+
+/** A prepared snapshot holding `files` (name -> content). */
+async function prepared(store: Store, files: Record<string, string>): Promise<{ id: string; dir: string }> {
+  const tmp = await store.snapshots.prepare();
+  for (const [name, data] of Object.entries(files)) await fs.writeFile(path.join(tmp.dir, name), data);
+  return tmp;
+}
+
+test('commitSnapshotEarly: the snapshot is final and in use before its layer settles, which is what commitSnapshot makes', async () => {
+  const store = await tempStore();
+  const lease = await Lease.begin(store);
+  const { snapshot, layer } = await commitSnapshotEarly(store, (await prepared(store, { a: 'x', b: 'y' })).id);
+  assert.ok(layer instanceof Promise, 'a layer with entries is packed after');
+  assert.equal((await fs.readdir(store.snapshots.dir(snapshot))).sort(), ['a', 'b']);
+  assert.ok((await readInUse(store.dir)).ids.snapshot.has(snapshot), 'marked in use at once');
+  const entry = await layer;
+  assert.is(entry.snapshot, snapshot);
+  assert.ok(await usableLayer(store, entry));
+  assert.equal(await store.layers.get(entry.diffID), entry, 'indexed');
+  assert.ok((await readInUse(store.dir)).ids.layer.has(entry.blob.digest));
+  // the same files through the one-step commit: the same layer (found in the index)
+  const again = await commitSnapshot(store, (await prepared(store, { a: 'x', b: 'y' })).id);
+  assert.is(again.diffID, entry.diffID);
+  await lease.end(store);
+});
+
+test('commitSnapshotEarly: a layer already indexed keeps its entry; the new snapshot stays until GC takes it', async () => {
+  const store = await tempStore();
+  const first = await commitSnapshot(store, (await prepared(store, { a: 'x' })).id);
+  const lease = await Lease.begin(store);
+  const { snapshot, layer } = await commitSnapshotEarly(store, (await prepared(store, { a: 'x' })).id);
+  const entry = await layer;
+  assert.equal(entry, first, 'the indexed entry');
+  assert.ok(await store.snapshots.exists(snapshot), 'left in place: a later step may be reading it');
+  await prune(store, { all: true });
+  assert.ok(await store.snapshots.exists(snapshot), 'in use while the build lasts');
+  await lease.end(store);
+  const rec = (await collectUsage(store)).find((r) => r.id === snapshot);
+  assert.is(rec?.description, `unreferenced snapshot ${snapshot}`, 'a record GC takes once it is no longer fresh');
+  assert.ok(await usableLayer(store, first));
+});
+
+test('commitSnapshotEarly: an empty snapshot is the empty layer at once', async () => {
+  const store = await tempStore();
+  const made = await commitSnapshot(store, (await store.snapshots.prepare()).id);
+  const { snapshot, layer } = await commitSnapshotEarly(store, (await store.snapshots.prepare()).id);
+  assert.not.ok(layer instanceof Promise);
+  assert.equal(layer, made);
+  assert.is(snapshot, made.snapshot);
 });
 
 test.run();

@@ -32,41 +32,72 @@ const TAR_TYPES = new Set([MEDIA_LAYER_TAR, 'application/vnd.docker.image.rootfs
  * just decided to delete, and a prune holds that lock from decision to deletion.
  */
 export function commitSnapshot(store: Store, tmpId: string, known?: KnownFiles): Promise<LayerEntry> {
-  return withStoreLock(store.dir, 'gc', () => commitUnlocked(store, tmpId, known));
+  return withStoreLock(store.dir, 'gc', async () => {
+    const empty = await reuseEmptyLayer(store, tmpId);
+    if (empty) return empty;
+    const measured: { bytes: number; entries?: number } = { bytes: -1 };
+    const blob = await store.blobs.put(packLayer(store.snapshots.dir(tmpId), { measured, known }));
+    await markInUse(store, 'layer', [blob.digest]);
+    const snapshot = await store.snapshots.commit(tmpId);
+    await markInUse(store, 'snapshot', [snapshot]);
+    const kept = await indexLayer(store, blob, snapshot, measured);
+    // identical layer already unpacked (maybe by another build right now): keep one copy
+    if (kept.snapshot !== snapshot) {
+      if ((measured.entries ?? Infinity) <= SMALL_SNAPSHOT) store.snapshots.removeSync(snapshot);
+      else await store.snapshots.remove(snapshot);
+    }
+    return kept;
+  });
 }
 
-async function commitUnlocked(store: Store, tmpId: string, known?: KnownFiles): Promise<LayerEntry> {
-  // nothing changed (a RUN that only printed, say): the empty layer, when it is
-  // already whole, without packing, hashing and storing it again
-  if (readdirSync(store.snapshots.dir(tmpId)).length === 0) {
-    const empty = await store.layers.get(EMPTY_DIFF_ID);
-    if (empty && (await usableLayer(store, empty))) {
-      await markInUse(store, 'layer', [empty.blob.digest]);
-      await markInUse(store, 'snapshot', [empty.snapshot as string]);
-      store.snapshots.removeSync(tmpId);
-      return empty;
-    }
-  }
-  const measured: { bytes: number; entries?: number } = { bytes: -1 };
-  const blob = await store.blobs.put(packLayer(store.snapshots.dir(tmpId), { measured, known }));
-  await markInUse(store, 'layer', [blob.digest]);
-  const snapshot = await store.snapshots.commit(tmpId);
+/**
+ * commitSnapshot in two halves, for a step whose next steps need only its
+ * files: the snapshot gets its final name (marked in use) at once, and `layer`
+ * settles once it is packed and indexed. Meanwhile the snapshot is only read.
+ * When the layer turns out to be indexed already, this snapshot is left to GC
+ * instead of removed: a later step may already be reading it.
+ */
+export async function commitSnapshotEarly(store: Store, tmpId: string, known?: KnownFiles): Promise<{ snapshot: string; layer: LayerEntry | Promise<LayerEntry> }> {
+  const early = await withStoreLock(store.dir, 'gc', async () => {
+    const empty = await reuseEmptyLayer(store, tmpId);
+    if (empty) return { snapshot: empty.snapshot as string, layer: empty };
+    const snapshot = await store.snapshots.commit(tmpId);
+    await markInUse(store, 'snapshot', [snapshot]);
+    return { snapshot };
+  });
+  if (early.layer) return { snapshot: early.snapshot, layer: early.layer };
+  const { snapshot } = early;
+  const layer = withStoreLock(store.dir, 'gc', async () => {
+    const measured: { bytes: number; entries?: number } = { bytes: -1 };
+    const blob = await store.blobs.put(packLayer(store.snapshots.dir(snapshot), { measured, known }));
+    await markInUse(store, 'layer', [blob.digest]);
+    return indexLayer(store, blob, snapshot, measured);
+  });
+  return { snapshot, layer };
+}
+
+/** Nothing changed (a RUN that only printed, say): the empty layer, when it is already whole, without packing, hashing and storing it again. */
+async function reuseEmptyLayer(store: Store, tmpId: string): Promise<LayerEntry | undefined> {
+  if (readdirSync(store.snapshots.dir(tmpId)).length !== 0) return undefined;
+  const empty = await store.layers.get(EMPTY_DIFF_ID);
+  if (!empty || !(await usableLayer(store, empty))) return undefined;
+  await markInUse(store, 'layer', [empty.blob.digest]);
+  await markInUse(store, 'snapshot', [empty.snapshot as string]);
+  store.snapshots.removeSync(tmpId);
+  return empty;
+}
+
+/** Record a packed snapshot in the layer index; returns the entry the index holds (another snapshot's when the layer was there). */
+async function indexLayer(store: Store, blob: { digest: string; size: number }, snapshot: string, measured: { bytes: number }): Promise<LayerEntry> {
   // the size GC and du report, measured by the walk that just packed it
   if (measured.bytes >= 0) await writeFileAtomic(`${store.snapshots.dir(snapshot)}.size`, String(measured.bytes)).catch(() => undefined);
-  await markInUse(store, 'snapshot', [snapshot]);
   const entry: LayerEntry = {
     diffID: blob.digest,
     size: blob.size,
     blob: { mediaType: MEDIA_LAYER_TAR, digest: blob.digest, size: blob.size },
     snapshot,
   };
-  const kept = await store.layers.putIfAbsent(entry, (e) => usableLayer(store, e));
-  // identical layer already unpacked (maybe by another build right now): keep one copy
-  if (kept !== entry) {
-    if ((measured.entries ?? Infinity) <= SMALL_SNAPSHOT) store.snapshots.removeSync(snapshot);
-    else await store.snapshots.remove(snapshot);
-  }
-  return kept;
+  return store.layers.putIfAbsent(entry, (e) => usableLayer(store, e));
 }
 
 /** An index entry whose snapshot and blob are both present. */

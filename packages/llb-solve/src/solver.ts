@@ -6,7 +6,7 @@ import { canonicalDigest, opKind, BuildError, type Graph, type ImageRecord, type
 import type { Store } from '@pipekit/cas-store';
 import type { KeyReads, OpHandler, SolveContext, Vertex } from './context.ts';
 import type { Progress } from './progress/events.ts';
-import { EMPTY, type Ref } from './refs.ts';
+import { EMPTY, layersSettled, type Ref } from './refs.ts';
 import { Semaphore } from './semaphore.ts';
 import { checkEntitlements } from './entitlements.ts';
 import { settle } from './trash.ts';
@@ -85,6 +85,8 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     runners: opts.runners,
   };
   const memo = new Map<string, Promise<Solved>>();
+  // each run step's record, written once its layers are packed (see layersSettled)
+  const recording: Promise<void>[] = [];
 
   const solveVertex = (digest: string): Promise<Solved> => {
     let p = memo.get(digest);
@@ -104,7 +106,8 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
       inputs: rec.op.inputs.map((i, n) => deps[n].outputs[i.index] ?? EMPTY),
       inputKeys: rec.op.inputs.map((i, n) => `${deps[n].key}#${i.index}`),
     };
-    const handler = HANDLERS[opKind(rec.op)];
+    const kind = opKind(rec.op);
+    const handler = HANDLERS[kind];
     const name = vertexName(rec);
     const inputs = rec.op.inputs.map((i) => i.digest);
     const fail = (err: unknown): never => {
@@ -121,6 +124,8 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
       // an entry of a local dir changed before this can be taken as it is now by the next build (see patch-previous.ts)
       const readAt = Date.now();
       const localDirs = v.inputs.flatMap((r) => (r.kind === 'dir' ? [path.resolve(r.dir)] : []));
+      // a RUN reads its inputs' files alone; other ops read digests too (content keys, merges)
+      if (kind !== 'exec') await layersSettled(v.inputs);
       let reads: KeyReads = { files: new Map(), mayRecall: cacheable && !ignore, recalled: false };
       let key = await handler.cacheKey(ctx, v, reads);
       if (cacheable && !ignore) {
@@ -154,31 +159,50 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
         return { key, outputs: claim.hit };
       }
       if (cacheable && !ignore) v.previous = () => previousResult(ctx.store, note, parts, localDirs);
-      return await sem.run(async () => {
-        ctx.progress.start(digest, name, inputs);
-        // the steps after this one will run too: a runner for them starts now
-        if (cacheable) ctx.runners?.missed(digest);
-        if (reason) ctx.progress.explain(digest, reason);
-        const outputs = await handler.run(ctx, v);
-        for (const o of outputs) if (o.kind === 'layers') for (const l of o.layers) ctx.precompress?.offer(l);
-        if (cacheable) {
-          await storeCached(ctx.store, key, outputs, name);
-          await rememberStep(ctx.store, rec, key, parts, { readAt, localDirs });
+      let outputs: Ref[];
+      try {
+        outputs = await sem.run(async () => {
+          ctx.progress.start(digest, name, inputs);
+          // the steps after this one will run too: a runner for them starts now
+          if (cacheable) ctx.runners?.missed(digest);
+          if (reason) ctx.progress.explain(digest, reason);
+          return handler.run(ctx, v);
+        });
+      } catch (err) {
+        await claim?.release();
+        throw err;
+      }
+      ctx.progress.done(digest);
+      // the steps after this one start on its files now; its record waits for the digests
+      const recorded = (async () => {
+        try {
+          await layersSettled(outputs);
+          for (const o of outputs) if (o.kind === 'layers') for (const l of o.layers) ctx.precompress?.offer(l);
+          if (cacheable) {
+            await storeCached(ctx.store, key, outputs, name);
+            await rememberStep(ctx.store, rec, key, parts, { readAt, localDirs });
+          }
+        } finally {
+          await claim?.release();
         }
-        ctx.progress.done(digest);
-        return { key, outputs };
-      }).finally(() => claim?.release());
+      })().catch(fail);
+      recording.push(recorded);
+      recorded.catch(() => undefined);
+      return { key, outputs };
     } catch (err) {
       return fail(err);
     }
   };
 
   const results: ImageRecord[] = [];
-  const refs = await Promise.all(graph.results.map(async (r: ResultRecord) => {
+  const solved = Promise.all(graph.results.map(async (r: ResultRecord) => {
     if (!r.input) return EMPTY;
     const s = await solveVertex(r.input.digest);
     return s.outputs[r.input.index] ?? EMPTY;
   }));
+  // every step that ran has written its record (or failed to) before the solve returns
+  const refs = await solved.finally(() => Promise.allSettled(recording));
+  await Promise.all(recording);
   // a step that was running when the build was canceled may still have finished: the build did not
   if (ctx.signal.aborted) throw new BuildError('canceled');
   graph.results.forEach((r, i) => results.push(toImageRecord(opts.store, r, refs[i])));

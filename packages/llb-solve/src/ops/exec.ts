@@ -2,9 +2,8 @@
 // process runs under the OCI runtime (crun or runc), and the overlay's upper dir becomes the new layer.
 import { promises as fs } from 'node:fs';
 import { BuildError, PipekitError, canonicalDigest, inUserNamespace, type ExecOp, type Mount } from '@pipekit/wire';
-import { commitSnapshot } from '@pipekit/cas-store';
 import type { KeyReads, OpHandler, SolveContext, Vertex } from '../context.ts';
-import { EMPTY, type Ref } from '../refs.ts';
+import { commitLayer, EMPTY, type Ref } from '../refs.ts';
 import { lowerView, openScratchOverlay, openView } from '../view.ts';
 import { dropUnchanged } from '../fs/unchanged.ts';
 import { stepRoot, type StepRoot } from '../exec/root.ts';
@@ -165,7 +164,8 @@ export const execHandler: OpHandler = {
     discard(bundle);
     const { tmpId } = await rw.finish();
     await dropUnchanged(ctx.store.snapshots.dir(tmpId), lowerView(ctx.store, base));
-    const layer = await commitSnapshot(ctx.store, tmpId);
+    // packed while the next steps start on its files
+    const layer = await commitLayer(ctx.store, tmpId);
     const layers = base.kind === 'layers' ? base.layers : [];
     return [{ kind: 'layers', layers: [...layers, layer] }];
   },

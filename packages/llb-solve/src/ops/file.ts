@@ -3,9 +3,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { canonicalDigest, BuildError, PipekitError, type ChownOpt, type CopyAction, type FileAction, type FileOp } from '@pipekit/wire';
-import { commitSnapshot } from '@pipekit/cas-store';
 import type { OpHandler, SolveContext, Vertex } from '../context.ts';
-import { EMPTY, type Ref } from '../refs.ts';
+import { commitLayer, EMPTY, type Ref } from '../refs.ts';
 import { lowerView, mountWritable, withView } from '../view.ts';
 import { dropUnchanged } from '../fs/unchanged.ts';
 import { localContentHash } from './local-hash.ts';
@@ -133,7 +132,7 @@ export const fileHandler: OpHandler = {
       const direct = await copyWithoutOverlay(ctx, v, first, base, resolve);
       if (direct) {
         await dropUnchanged(ctx.store.snapshots.dir(direct.tmpId), lowerView(ctx.store, base));
-        return [{ kind: 'layers', layers: [...layers, await commitSnapshot(ctx.store, direct.tmpId, direct.written.files)] }];
+        return [{ kind: 'layers', layers: [...layers, await commitLayer(ctx.store, direct.tmpId, direct.written.files)] }];
       }
     }
     const rw = await mountWritable(ctx.store, base);
@@ -147,7 +146,7 @@ export const fileHandler: OpHandler = {
     }
     const { tmpId } = await rw.finish();
     await dropUnchanged(ctx.store.snapshots.dir(tmpId), lowerView(ctx.store, base));
-    const layer = await commitSnapshot(ctx.store, tmpId, written?.files);
+    const layer = await commitLayer(ctx.store, tmpId, written?.files);
     return [{ kind: 'layers', layers: [...layers, layer] }];
   },
 };
