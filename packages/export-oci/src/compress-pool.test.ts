@@ -71,6 +71,39 @@ for (const codec of ['gzip', 'zstd'] as const) {
   });
 }
 
+test('warm(codec, 19) starts the threads at nice 19; the first job brings them back to the pool\'s priority', async () => {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return; // raising a priority takes root
+  const pool = new CompressPool({ threads: 2 });
+  try {
+    pool.warm({ codec: 'gzip', level: 6 }, 19);
+    // each thread lowers its own priority as its first message
+    for (let i = 0; i < 200 && threadsAtNice(19) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const idle = threadsAtNice(19);
+    if (isDeno && idle === 0) return; // a runtime whose workers cannot renice themselves
+    assert.is(idle, 2, 'both threads idle at nice 19');
+    await pool.run({ codec: 'gzip', data: new Uint8Array(INLINE_BELOW), last: true, level: 6 });
+    // the thread that took the job was put back before it; the other one as its next message
+    for (let i = 0; i < 200 && threadsAtNice(19) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.is(threadsAtNice(19), 0, 'back to normal once a job came');
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a pool with a nice value of its own keeps it through warm(codec, 19)', async () => {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return;
+  const pool = new CompressPool({ threads: 1, nice: 10, inlineBelow: 0 });
+  try {
+    pool.warm({ codec: 'gzip', level: 6 }, 19);
+    await pool.run({ codec: 'gzip', data: new Uint8Array(1024), last: true, level: 6 });
+    if (isDeno && threadsAtNice(10) === 0) return;
+    assert.is(threadsAtNice(10), 1);
+    assert.is(threadsAtNice(19), 0);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('a job of INLINE_BELOW bytes starts the threads, which then take small jobs too', async () => {
   const pool = new CompressPool({ threads: 1 });
   try {

@@ -4,6 +4,7 @@
 // With `threads: 0` (or for a pool that cannot start workers) jobs run inline on
 // the calling thread — same code, same bytes, one core.
 import { availableParallelism, setPriority } from 'node:os';
+import process from 'node:process';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import { runBlock, type BlockJob, type BlockResult } from './block-codec.mjs';
 
@@ -35,6 +36,15 @@ export type PoolOptions = {
 // load and compile the codec for it.
 export const INLINE_BELOW = 128 * 1024;
 
+/** Set a thread's nice value where its id is known; raising a priority takes root. */
+function setThreadPriority(thread: Thread, nice: number): void {
+  try {
+    if (thread.tid !== undefined) setPriority(thread.tid, nice);
+  } catch {
+    // not allowed to raise a priority
+  }
+}
+
 /** A fixed set of worker threads, started on first use; close() when done (Deno waits for open workers). */
 export class CompressPool {
   readonly threads: number;
@@ -44,6 +54,8 @@ export class CompressPool {
   private pending = new Map<number, Pending>();
   private nextId = 1;
   private failed: Error | undefined;
+  /** the threads run at nice 19 until the first job (see warm) */
+  private idleNiced = false;
 
   constructor(opts: PoolOptions = {}) {
     this.threads = Math.max(0, Math.floor(opts.threads ?? availableParallelism()));
@@ -72,6 +84,15 @@ export class CompressPool {
     }
     if (this.failed) return Promise.reject(this.failed);
     if (!this.workers.length) this.start();
+    if (this.idleNiced) {
+      // real work gets the pool's own priority: at once where the thread's id is
+      // known (it may still be warming up), else as its next message, before the job
+      this.idleNiced = false;
+      for (const w of this.workers) {
+        setThreadPriority(w, this.nice ?? 0);
+        w.post({ nice: this.nice ?? 0 }, []);
+      }
+    }
     const id = this.nextId++;
     const worker = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     worker.busy++;
@@ -92,10 +113,17 @@ export class CompressPool {
    * inline or already started). With `codec`, each thread also compresses some
    * sample data once, so the codec is compiled (JIT) before real jobs arrive:
    * cold, a 2 KiB layer took ~30 ms.
+   *
+   * `idleNice` (19): start them at that priority, taking ~0.4 s of CPU here
+   * (2 threads with their warm-up) only where nothing else wants it, e.g.
+   * from a build that is still running; the first job puts them back. Only
+   * root may raise a priority again: otherwise they start as they are.
    */
-  warm(codec?: { codec: 'gzip' | 'zstd'; level: number }): void {
+  warm(codec?: { codec: 'gzip' | 'zstd'; level: number }, idleNice?: number): void {
     if (this.threads === 0 || this.failed || this.workers.length) return;
-    this.start();
+    const lower = idleNice !== undefined && this.nice === undefined && process.getuid?.() === 0;
+    this.start(lower ? idleNice : this.nice);
+    this.idleNiced = lower;
     if (codec) for (const w of this.workers) w.post({ warmup: codec }, []);
   }
 
@@ -104,23 +132,17 @@ export class CompressPool {
     // a thread at nice 19 gets ~1.5 % of a core others want: on a busy
     // machine its winding down would hold up the end of the build. Back to
     // normal priority first (root may; otherwise it winds down as it can)
-    for (const w of workers) {
-      try {
-        if (w.tid !== undefined) setPriority(w.tid, 0);
-      } catch {
-        // not allowed to raise a priority
-      }
-    }
+    for (const w of workers) setThreadPriority(w, 0);
     await Promise.all(workers.map((w) => w.close()));
     this.failWith(new Error('compression pool closed'));
     this.failed = undefined;
   }
 
-  private start(): void {
+  private start(nice = this.nice): void {
     for (let i = 0; i < this.threads; i++) {
       const w = isDeno ? this.webWorker() : this.nodeWorker();
       // the first message, so it applies before any job
-      if (this.nice !== undefined) w.post({ nice: this.nice }, []);
+      if (nice !== undefined) w.post({ nice }, []);
       this.workers.push(w);
     }
   }

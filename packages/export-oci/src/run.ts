@@ -68,7 +68,8 @@ export async function runExport(cmd: ExportCommand): Promise<RunResult> {
     // input still pending after a while means the build upstream is running:
     // start the compression threads meanwhile instead of after it
     const compressing = specs.find((s) => s.type !== 'local' && s.type !== 'tar' && s.compression !== 'uncompressed');
-    const warm = setTimeout(() => compressing && pool.warm(warmCodec(compressing)), WARM_AFTER_MS);
+    // at nice 19: the build upstream may want the CPU more than threads that may never be used
+    const warm = setTimeout(() => compressing && pool.warm(warmCodec(compressing), 19), WARM_AFTER_MS);
     // while the build upstream runs: every image export hashes its config and manifest
     setImmediate(() => createHash('sha256'));
     const images = await readImages(cmd.input).finally(() => clearTimeout(warm));
