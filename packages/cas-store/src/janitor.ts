@@ -98,14 +98,14 @@ export async function stopContainers(sel: ContainerSelection): Promise<void> {
       if (selected(sel, c.bundle)) await run(['delete', '--force', c.id]);
     }
     // a runtime killed while it created a container leaves state it does not
-    // list, and a cgroup; container ids carry their llb-solve's pid
+    // list; container ids carry their llb-solve's pid
     for (const id of await fs.readdir(rt.root).catch(() => [] as string[])) {
       const pid = pidInName(id);
       if (pid === undefined || !sel.pids?.includes(pid)) continue;
       await fs.rm(path.join(rt.root, id), { recursive: true, force: true });
-      await removeCgroups(id);
     }
   }
+  // and cgroups, named for the container (or runner) as well
   await removeCgroupsOf(sel.pids ?? []);
 }
 
@@ -125,16 +125,6 @@ export async function removeCgroupsOf(pids: number[] | ((pid: number) => boolean
       const pid = name.startsWith('pk-') ? pidInName(name) : undefined;
       if (pid !== undefined && wanted(pid)) await fs.rmdir(path.join(m.point, name)).catch(() => undefined);
     }
-  }
-}
-
-/** Remove the (empty) cgroups named `id` at the top of each cgroup hierarchy. */
-export async function removeCgroups(id: string, mountinfo?: string): Promise<void> {
-  const info = mountinfo ?? (await fs.readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
-  for (const m of parseMountinfo(info)) {
-    if (m.type !== 'cgroup' && m.type !== 'cgroup2') continue;
-    // rmdir only removes a cgroup without processes or children
-    await fs.rmdir(path.join(m.point, id)).catch(() => undefined);
   }
 }
 
