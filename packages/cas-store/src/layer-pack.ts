@@ -7,7 +7,9 @@
 //
 // The walk and reads are synchronous and batched into ~1 MiB chunks: a layer of
 // many small files costs a thread-pool round trip and a promise per call
-// otherwise, several times the work itself. The event loop gets a turn per chunk.
+// otherwise, several times the work itself. The event loop gets a turn per chunk
+// (and per ENTRIES_PER_TURN entries): a layer is often packed while the next
+// steps start (llb-solve), and their I/O should not wait for a whole walk.
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { PipekitError } from '@pipekit/wire';
@@ -50,6 +52,10 @@ export type PackOptions = {
 export type KnownFiles = Map<string, { ino: number; data: Buffer; st?: Stats }>;
 
 const CHUNK = 1024 * 1024;
+// ~1 ms of lstat, readlink and headers here (several times that while the code is cold)
+const ENTRIES_PER_TURN = 64;
+/** Resolves after the event loop has had a turn (pending I/O callbacks run first). */
+export const eventLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function baseHeader(rel: string, st: Stats, fixedMtime: number | undefined): TarHeader {
   return { name: rel, type: 'file', mode: st.mode, uid: st.uid, gid: st.gid, size: 0, mtime: fixedMtime ?? Math.floor(st.mtimeMs / 1000) };
@@ -111,6 +117,7 @@ async function* tarChunks(dir: string, opts: PackOptions): AsyncGenerator<Buffer
     return out;
   };
   let entries = 0;
+  let turnAt = 0;
   for (const { rel, abs, st } of walk(dir, opts.known)) {
     entries++;
     if (!st.isDirectory() && !(st.nlink > 1 && inodes.has(`${st.dev}:${st.ino}`))) bytes += st.size;
@@ -132,12 +139,20 @@ async function* tarChunks(dir: string, opts: PackOptions): AsyncGenerator<Buffer
         push(data);
       } else {
         if (pending) yield flush();
-        yield* fileChunks(abs, rel, st.size);
+        for (const c of fileChunks(abs, rel, st.size)) {
+          yield c;
+          await eventLoopTurn();
+        }
+        turnAt = entries;
       }
       push(Buffer.alloc(padding(st.size)));
     }
     // sockets are not representable in a layer and are skipped, as docker does
-    if (pending >= CHUNK) yield flush();
+    if (pending >= CHUNK || entries - turnAt >= ENTRIES_PER_TURN) {
+      yield flush();
+      await eventLoopTurn();
+      turnAt = entries;
+    }
   }
   push(TAR_END);
   yield flush();

@@ -52,12 +52,15 @@ export function commitSnapshot(store: Store, tmpId: string, known?: KnownFiles):
 
 /**
  * commitSnapshot in two halves, for a step whose next steps need only its
- * files: the snapshot gets its final name (marked in use) at once, and `layer`
- * settles once it is packed and indexed. Meanwhile the snapshot is only read.
- * When the layer turns out to be indexed already, this snapshot is left to GC
- * instead of removed: a later step may already be reading it.
+ * files: the snapshot gets its final name (marked in use) at once, and
+ * `pack()` packs and indexes it when called (once; meanwhile the snapshot is
+ * only read). When the layer turns out to be indexed already, this snapshot
+ * is left to GC instead of removed: a later step may already be reading it.
+ * An empty snapshot is the empty layer at once (`layer`).
  */
-export async function commitSnapshotEarly(store: Store, tmpId: string, known?: KnownFiles): Promise<{ snapshot: string; layer: LayerEntry | Promise<LayerEntry> }> {
+export async function commitSnapshotEarly(
+  store: Store, tmpId: string, known?: KnownFiles,
+): Promise<{ snapshot: string; layer: LayerEntry } | { snapshot: string; pack: () => Promise<LayerEntry> }> {
   const early = await withStoreLock(store.dir, 'gc', async () => {
     const empty = await reuseEmptyLayer(store, tmpId);
     if (empty) return { snapshot: empty.snapshot as string, layer: empty };
@@ -67,13 +70,15 @@ export async function commitSnapshotEarly(store: Store, tmpId: string, known?: K
   });
   if (early.layer) return { snapshot: early.snapshot, layer: early.layer };
   const { snapshot } = early;
-  const layer = withStoreLock(store.dir, 'gc', async () => {
-    const measured: { bytes: number; entries?: number } = { bytes: -1 };
-    const blob = await store.blobs.put(packLayer(store.snapshots.dir(snapshot), { measured, known }));
-    await markInUse(store, 'layer', [blob.digest]);
-    return indexLayer(store, blob, snapshot, measured);
-  });
-  return { snapshot, layer };
+  let packed: Promise<LayerEntry> | undefined;
+  const pack = () =>
+    (packed ??= withStoreLock(store.dir, 'gc', async () => {
+      const measured: { bytes: number; entries?: number } = { bytes: -1 };
+      const blob = await store.blobs.put(packLayer(store.snapshots.dir(snapshot), { measured, known }));
+      await markInUse(store, 'layer', [blob.digest]);
+      return indexLayer(store, blob, snapshot, measured);
+    }));
+  return { snapshot, pack };
 }
 
 /** Nothing changed (a RUN that only printed, say): the empty layer, when it is already whole, without packing, hashing and storing it again. */

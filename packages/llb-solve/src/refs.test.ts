@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LayerEntry } from '@pipekit/cas-store';
-import { layersSettled, pendingLayer, type Ref } from './refs.ts';
+import { layersSettled, packPendingNow, pendingLayer, type Ref } from './refs.ts';
 
 const entry = (n: string, snapshot: string): LayerEntry => ({
   diffID: `sha256:${n.repeat(64)}`,
@@ -9,32 +9,58 @@ const entry = (n: string, snapshot: string): LayerEntry => ({
   blob: { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${n.repeat(64)}`, size: 1 },
   snapshot,
 });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('a pending layer has its snapshot at once and its digests once packed', async () => {
+test('a pending layer has its snapshot at once and its digests once packed; layersSettled packs it now', async () => {
+  let calls = 0;
   let done!: (e: LayerEntry) => void;
-  const l = pendingLayer('s1', new Promise((r) => (done = r)));
+  const l = pendingLayer('s1', () => (calls++, new Promise((r) => (done = r))));
   assert.is(l.snapshot, 's1');
   assert.is(l.diffID, '');
+  assert.is(calls, 0, 'not packed at once');
   const ref: Ref = { kind: 'layers', layers: [entry('a', 's0'), l] };
   let settled = false;
   const waiting = layersSettled([ref]).then(() => (settled = true));
-  await new Promise((r) => setTimeout(r, 5));
-  assert.not.ok(settled, 'waits for the packing');
+  await sleep(1);
+  assert.is(calls, 1, 'a waiter in a hurry starts it');
+  assert.not.ok(settled, 'and waits for it');
   done(entry('b', 's1'));
   await waiting;
   assert.is(l.diffID, `sha256:${'b'.repeat(64)}`);
   assert.is(l.blob.digest, l.diffID);
+  await layersSettled([ref]);
+  assert.is(calls, 1, 'packed once');
+});
+
+test('a waiter in no hurry leaves the packing to the timer', async () => {
+  let calls = 0;
+  const l = pendingLayer('s2', async () => (calls++, entry('c', 's2')));
+  const waiting = layersSettled([{ kind: 'layers', layers: [l] }], false);
+  await sleep(1);
+  assert.is(calls, 0, 'not yet');
+  await waiting;
+  assert.is(calls, 1, 'packed once the delay is over');
+  assert.is(l.diffID, `sha256:${'c'.repeat(64)}`);
+});
+
+test('packPendingNow starts every pending layer', async () => {
+  let calls = 0;
+  const ls = [pendingLayer('x', async () => (calls++, entry('d', 'x'))), pendingLayer('y', async () => (calls++, entry('e', 'y')))];
+  packPendingNow();
+  await sleep(1);
+  assert.is(calls, 2);
+  await layersSettled([{ kind: 'layers', layers: ls }], false);
 });
 
 test('a pending layer takes the indexed entry, snapshot included, when the layer was there', async () => {
-  const l = pendingLayer('mine', Promise.resolve(entry('c', 'theirs')));
+  const l = pendingLayer('mine', async () => entry('f', 'theirs'));
   await layersSettled([{ kind: 'layers', layers: [l] }]);
   assert.is(l.snapshot, 'theirs');
 });
 
 test('layersSettled rejects when packing failed; directories and plain layers settle at once', async () => {
-  const l = pendingLayer('s', Promise.reject(new Error('disk full')));
-  await layersSettled([{ kind: 'dir', dir: '/x', exclude: [] }, { kind: 'layers', layers: [entry('d', 'sd')] }]);
+  const l = pendingLayer('s', () => Promise.reject(new Error('disk full')));
+  await layersSettled([{ kind: 'dir', dir: '/x', exclude: [] }, { kind: 'layers', layers: [entry('g', 'sg')] }]);
   try {
     await layersSettled([{ kind: 'layers', layers: [l] }]);
     assert.unreachable('should reject');

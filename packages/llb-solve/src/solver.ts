@@ -6,7 +6,7 @@ import { canonicalDigest, opKind, BuildError, type Graph, type ImageRecord, type
 import type { Store } from '@pipekit/cas-store';
 import type { KeyReads, OpHandler, SolveContext, Vertex } from './context.ts';
 import type { Progress } from './progress/events.ts';
-import { EMPTY, layersSettled, type Ref } from './refs.ts';
+import { EMPTY, layersSettled, packPendingNow, type Ref } from './refs.ts';
 import { Semaphore } from './semaphore.ts';
 import { checkEntitlements } from './entitlements.ts';
 import { settle } from './trash.ts';
@@ -176,7 +176,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
       // the steps after this one start on its files now; its record waits for the digests
       const recorded = (async () => {
         try {
-          await layersSettled(outputs);
+          await layersSettled(outputs, false);
           for (const o of outputs) if (o.kind === 'layers') for (const l of o.layers) ctx.precompress?.offer(l);
           if (cacheable) {
             await storeCached(ctx.store, key, outputs, name);
@@ -201,7 +201,10 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
     return s.outputs[r.input.index] ?? EMPTY;
   }));
   // every step that ran has written its record (or failed to) before the solve returns
-  const refs = await solved.finally(() => Promise.allSettled(recording));
+  const refs = await solved.finally(() => {
+    packPendingNow();
+    return Promise.allSettled(recording);
+  });
   await Promise.all(recording);
   // a step that was running when the build was canceled may still have finished: the build did not
   if (ctx.signal.aborted) throw new BuildError('canceled');
