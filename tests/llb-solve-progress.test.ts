@@ -45,6 +45,20 @@ test('a RUN starts on the files of the RUN before it while that layer is still b
   assert.ok(written > started, `the next step started ${(written - started).toFixed(0)} ms before the blob was written`);
 });
 
+test('a rebuild with --no-cache that makes the same layers leaves one snapshot per layer', async () => {
+  const store = await tempDir('store');
+  // COPY keeps the files' times: the same layers again (a RUN's new files, or a
+  // parent dir COPY makes, would have new times)
+  const ctx = await busyboxContext('FROM scratch\nCOPY busybox /one\nCOPY busybox /two');
+  const snapshots = async () => (await fs.readdir(path.join(store, 'snapshots'))).filter((n) => /^[0-9a-f]{10}$/.test(n)).sort();
+  const build = (flags: string) => sh(`df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress quiet ${flags}`, { cwd: ctx });
+  assert.is((await build('')).code, 0);
+  const before = await snapshots();
+  const again = await build('--no-cache');
+  assert.is(again.code, 0, again.stderr);
+  assert.equal(await snapshots(), before, 'the same layers, the same snapshots');
+});
+
 /** llb-solve running `RUN echo started && sleep 60` on a fresh store, once the step has started. */
 async function startLongStep(detached: boolean) {
   const store = await tempDir('store');

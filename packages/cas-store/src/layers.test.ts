@@ -108,6 +108,15 @@ test('commitSnapshotEarly: a layer already indexed keeps its entry; the new snap
   assert.ok(await usableLayer(store, first));
 });
 
+test('commitSnapshot of a layer already indexed keeps the indexed copy and removes its own', async () => {
+  const store = await tempStore();
+  const first = await commitSnapshot(store, (await prepared(store, { a: 'x' })).id);
+  const again = await commitSnapshot(store, (await prepared(store, { a: 'x' })).id);
+  assert.equal(again, first);
+  const names = (await fs.readdir(store.snapshots.root)).filter((n) => /^[0-9a-f]{10}$/.test(n));
+  assert.equal(names, [first.snapshot], 'one snapshot');
+});
+
 test('commitSnapshotEarly: an empty snapshot is the empty layer at once', async () => {
   const store = await tempStore();
   const made = await commitSnapshot(store, (await store.snapshots.prepare()).id);

@@ -17,8 +17,6 @@ import { writeFileAtomic } from './atomic.ts';
 export const MEDIA_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
 /** the diff id of a layer with no entries: a tar of just its two zero end blocks */
 export const EMPTY_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
-// a duplicate snapshot of at most this many entries (an empty RUN's) is removed synchronously
-const SMALL_SNAPSHOT = 32;
 const GZIP_TYPES = new Set([
   'application/vnd.oci.image.layer.v1.tar+gzip',
   'application/vnd.docker.image.rootfs.diff.tar.gzip',
@@ -27,35 +25,28 @@ const GZIP_TYPES = new Set([
 const TAR_TYPES = new Set([MEDIA_LAYER_TAR, 'application/vnd.docker.image.rootfs.diff.tar']);
 
 /**
- * Pack a prepared snapshot into a layer blob, then commit it under its final id.
- * Runs under the store's GC lock: the same content may be a blob a prune has
- * just decided to delete, and a prune holds that lock from decision to deletion.
+ * Commit a prepared snapshot under its final id and pack it into a layer blob
+ * (commitSnapshotEarly, then its pack()). Each half runs under the store's GC
+ * lock: the same content may be a blob a prune has just decided to delete, and
+ * a prune holds that lock from decision to deletion.
  */
-export function commitSnapshot(store: Store, tmpId: string, known?: KnownFiles): Promise<LayerEntry> {
-  return withStoreLock(store.dir, 'gc', async () => {
-    const empty = await reuseEmptyLayer(store, tmpId);
-    if (empty) return empty;
-    const measured: { bytes: number; entries?: number } = { bytes: -1 };
-    const blob = await store.blobs.put(packLayer(store.snapshots.dir(tmpId), { measured, known }));
-    await markInUse(store, 'layer', [blob.digest]);
-    const snapshot = await store.snapshots.commit(tmpId);
-    await markInUse(store, 'snapshot', [snapshot]);
-    const kept = await indexLayer(store, blob, snapshot, measured);
-    // identical layer already unpacked (maybe by another build right now): keep one copy
-    if (kept.snapshot !== snapshot) {
-      if ((measured.entries ?? Infinity) <= SMALL_SNAPSHOT) store.snapshots.removeSync(snapshot);
-      else await store.snapshots.remove(snapshot);
-    }
-    return kept;
-  });
+export async function commitSnapshot(store: Store, tmpId: string, known?: KnownFiles): Promise<LayerEntry> {
+  const c = await commitSnapshotEarly(store, tmpId, known);
+  if ('layer' in c) return c.layer;
+  const kept = await c.pack();
+  // identical layer already unpacked (maybe by another build right now): keep
+  // one copy; nothing else has seen this one
+  if (kept.snapshot !== c.snapshot) await store.snapshots.remove(c.snapshot);
+  return kept;
 }
 
 /**
  * commitSnapshot in two halves, for a step whose next steps need only its
  * files: the snapshot gets its final name (marked in use) at once, and
  * `pack()` packs and indexes it when called (once; meanwhile the snapshot is
- * only read). When the layer turns out to be indexed already, this snapshot
- * is left to GC instead of removed: a later step may already be reading it.
+ * only read). When the layer turns out to be indexed already, pack() gives
+ * the index's entry and leaves this snapshot for the caller to remove once
+ * nothing reads it (else GC takes it).
  * An empty snapshot is the empty layer at once (`layer`).
  */
 export async function commitSnapshotEarly(

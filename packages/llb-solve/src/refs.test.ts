@@ -1,7 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { LayerEntry } from '@pipekit/cas-store';
-import { layersSettled, packPendingNow, pendingLayer, type Ref } from './refs.ts';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Store, type LayerEntry } from '@pipekit/cas-store';
+import { commitLayer, dropDuplicates, layersSettled, packPendingNow, pendingLayer, type Ref } from './refs.ts';
 
 const entry = (n: string, snapshot: string): LayerEntry => ({
   diffID: `sha256:${n.repeat(64)}`,
@@ -67,6 +70,26 @@ test('layersSettled rejects when packing failed; directories and plain layers se
   } catch (err) {
     assert.match(String(err), /disk full/);
   }
+});
+
+test('commitLayer: a layer the store had already keeps its entry; dropDuplicates then removes the new snapshot', async () => {
+  const store = await Store.open(await fs.mkdtemp(path.join(os.tmpdir(), 'refs-')));
+  const layerOf = async (content: string) => {
+    const tmp = await store.snapshots.prepare();
+    await fs.writeFile(path.join(tmp.dir, 'f'), content);
+    return commitLayer(store, tmp.id);
+  };
+  const a = await layerOf('same');
+  const b = await layerOf('same');
+  const mine = b.snapshot as string;
+  await layersSettled([{ kind: 'layers', layers: [a, b] }]);
+  assert.is(b.diffID, a.diffID);
+  assert.is(b.snapshot, a.snapshot, 'the indexed snapshot');
+  assert.ok(await store.snapshots.exists(mine), 'kept while the build may read it');
+  await dropDuplicates(store);
+  assert.not.ok(await store.snapshots.exists(mine));
+  assert.ok(await store.snapshots.exists(a.snapshot as string));
+  await fs.rm(store.dir, { recursive: true, force: true });
 });
 
 test.run();

@@ -13,6 +13,9 @@ export const EMPTY: LayersRef = { kind: 'layers', layers: [] };
 type Pending = { settled: Promise<void>; start: () => void };
 const pending = new WeakMap<LayerEntry, Pending>();
 const unstarted = new Set<Pending>();
+// snapshots whose layer the index already held under another one: left while
+// the build may read them, removed by dropDuplicates() once it is over
+const duplicates = new WeakMap<Store, Set<string>>();
 
 /**
  * How long a layer waits before it is packed unless its digests are wanted
@@ -27,13 +30,16 @@ const PACK_AFTER_MS = 20;
  * `pack()`, called PACK_AFTER_MS later or when layersSettled() needs them.
  * Until it has settled, only its snapshot may be read.
  */
-export function pendingLayer(snapshot: string, pack: () => Promise<LayerEntry>): LayerEntry {
+export function pendingLayer(snapshot: string, pack: () => Promise<LayerEntry>, onDuplicate: () => void = () => undefined): LayerEntry {
   const entry: LayerEntry = { diffID: '', size: 0, blob: { mediaType: '', digest: '', size: 0 }, snapshot };
   let go!: () => void;
   const started = new Promise<void>((resolve) => (go = resolve));
   const p: Pending = {
     // the index may hold the same layer under another snapshot: either has the same files
-    settled: started.then(pack).then((e) => void Object.assign(entry, e)),
+    settled: started.then(pack).then((e) => {
+      if (e.snapshot !== snapshot) onDuplicate();
+      Object.assign(entry, e);
+    }),
     start: () => {
       clearTimeout(timer);
       unstarted.delete(p);
@@ -69,5 +75,17 @@ export function packPendingNow(): void {
  */
 export async function commitLayer(store: Store, tmpId: string, known?: KnownFiles): Promise<LayerEntry> {
   const c = await commitSnapshotEarly(store, tmpId, known);
-  return 'layer' in c ? c.layer : pendingLayer(c.snapshot, c.pack);
+  if ('layer' in c) return c.layer;
+  return pendingLayer(c.snapshot, c.pack, () => {
+    let set = duplicates.get(store);
+    if (!set) duplicates.set(store, (set = new Set()));
+    set.add(c.snapshot);
+  });
+}
+
+/** Remove the snapshots of layers that were in the store already (see commitLayer): for after a build, when nothing reads them. */
+export async function dropDuplicates(store: Store): Promise<void> {
+  const set = duplicates.get(store);
+  duplicates.delete(store);
+  for (const id of set ?? []) await store.snapshots.remove(id);
 }

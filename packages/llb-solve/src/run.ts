@@ -12,6 +12,7 @@ import { createRenderer } from './progress/renderers.ts';
 import { saveSolveState, solve } from './solver.ts';
 import { touchHits } from './cache.ts';
 import { beginBuildCache } from './cache-io/run-cache.ts';
+import { dropDuplicates } from './refs.ts';
 import { Precompressor, readEpoch } from '@pipekit/export-oci';
 import { RunnerPool } from './exec/runners.ts';
 
@@ -152,6 +153,8 @@ async function solveGraph(cmd: SolveCommand, graph: Graph, store: Store, session
     await runners?.close();
     // after the records are out: off a cached build's critical path
     await touchHits(store).catch((err) => warn(`cannot record cache use: ${(err as Error).message}`));
+    // a failed build may still have steps reading them: left to GC then
+    if (ok) await dropDuplicates(store).catch((err) => warn(`cannot remove duplicate snapshots: ${(err as Error).message}`));
     await saveSolveState();
     await cache.close(ok);
     progress.close();
