@@ -54,8 +54,8 @@ export type KnownFiles = Map<string, { ino: number; data: Buffer; st?: Stats }>;
 const CHUNK = 1024 * 1024;
 // ~1 ms of lstat, readlink and headers here (several times that while the code is cold)
 const ENTRIES_PER_TURN = 64;
-/** Resolves after the event loop has had a turn (pending I/O callbacks run first). */
-export const eventLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Resolves after the event loop has had a turn (pending I/O callbacks run first; as llb-solve's nextTurn). */
+const eventLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function baseHeader(rel: string, st: Stats, fixedMtime: number | undefined): TarHeader {
   return { name: rel, type: 'file', mode: st.mode, uid: st.uid, gid: st.gid, size: 0, mtime: fixedMtime ?? Math.floor(st.mtimeMs / 1000) };
