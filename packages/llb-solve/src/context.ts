@@ -43,6 +43,12 @@ export type KeyReads = {
   mayRecall: boolean;
   /** set when one did */
   recalled: boolean;
+  /**
+   * When the step began reading its local dirs (ms): a checksum taken later is
+   * remembered as of then, the time its explain note keeps, so the next build
+   * asks find about changes since one time, once
+   */
+  readAt?: number;
 };
 
 export type OpHandler = {

@@ -19,8 +19,9 @@ async function store(): Promise<Store> {
 }
 
 const rec = (name: string) => ({ digest: 'sha256:00', op: {}, meta: { name, stage: 'build' } }) as unknown as OpRecord;
-const parts = (over: Partial<KeyParts> = {}): KeyParts => ({
-  definition: 'def', inputs: [{ name: 'base', key: 'k1' }], files: { '/a': 'h1', '/b': 'h2' }, ...over,
+type PartsIn = Omit<Partial<KeyParts>, 'files'> & { files?: Record<string, string> };
+const parts = ({ files = { '/a': 'h1', '/b': 'h2' }, ...over }: PartsIn = {}): KeyParts => ({
+  definition: 'def', inputs: [{ name: 'base', key: 'k1' }], files: new Map(Object.entries(files)), ...over,
 });
 
 test('step identity ignores the position of the step in its stage', () => {
@@ -52,6 +53,18 @@ test('a step that reads very many files is not itemised, and never reported as a
   assert.match(why, /^files it reads changed \(more than 200000: not itemised\)$/);
   // with another cause, that cause is the answer
   assert.match(explainMiss(await readNote(s, r), parts({ files: many, definition: 'x' }), { noCache: false, key: 'K3' }), /^the step itself changed/);
+});
+
+test('a note keeps its files as [path, hash] pairs; one written with an object of them still explains', async () => {
+  const s = await store();
+  const r = rec('[build 1/1] COPY . /old');
+  await rememberStep(s, r, 'K1', parts(), { readAt: 1, localDirs: [] });
+  const dir = path.join(s.dir, 'explain');
+  const [file] = await fs.readdir(dir);
+  const saved = JSON.parse(await fs.readFile(path.join(dir, file), 'utf8'));
+  assert.equal(saved.files, [['/a', 'h1'], ['/b', 'h2']]);
+  await fs.writeFile(path.join(dir, file), JSON.stringify({ ...saved, files: Object.fromEntries(saved.files) }));
+  assert.is(explainMiss(await readNote(s, r), parts({ files: { '/a': 'h1', '/b': 'h3' } }), { noCache: false, key: 'K2' }), 'files /b (changed)');
 });
 
 test.run();

@@ -18,7 +18,7 @@ import { diffHandler, mergeHandler } from './ops/merge.ts';
 import { claimStep, loadCached, storeCached } from './cache.ts';
 import { toImageRecord } from './result.ts';
 import { explainMiss, previousResult, readNote, rememberStep, type KeyParts } from './explain.ts';
-import { recordHash } from './fs/contenthash.ts';
+import { recordHash } from './fs/record-hash.ts';
 import { DigestIndex } from './fs/digest-index.ts';
 import { ContextMemo } from './fs/context-memo.ts';
 
@@ -126,7 +126,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
       const localDirs = v.inputs.flatMap((r) => (r.kind === 'dir' ? [path.resolve(r.dir)] : []));
       // a RUN reads its inputs' files alone; other ops read digests too (content keys, merges)
       if (kind !== 'exec') await layersSettled(v.inputs);
-      let reads: KeyReads = { files: new Map(), mayRecall: cacheable && !ignore, recalled: false };
+      let reads: KeyReads = { files: new Map(), mayRecall: cacheable && !ignore, recalled: false, readAt };
       let key = await handler.cacheKey(ctx, v, reads);
       if (cacheable && !ignore) {
         const hit = await loadCached(ctx.store, key);
@@ -139,7 +139,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
       // a remembered checksum stood in for reading the context: read it now, for
       // the explain note and for a copy that takes unchanged files from its last result
       if (reads.recalled) {
-        reads = { files: new Map(), mayRecall: false, recalled: false };
+        reads = { files: new Map(), mayRecall: false, recalled: false, readAt };
         key = await handler.cacheKey(ctx, v, reads);
       }
       const { files } = reads;
@@ -147,7 +147,7 @@ export async function solve(graph: Graph, opts: SolveOptions): Promise<ImageReco
         definition: canonicalDigest({ ...rec.op, inputs: [] }),
         // a local directory's key is random; what is read from it is in `files`
         inputs: rec.op.inputs.map((i, n) => ({ name: vertexName(graph.ops.get(i.digest) as OpRecord), key: v.inputs[n].kind === 'dir' ? 'local' : v.inputKeys[n] })),
-        files: Object.fromEntries([...files].map(([p, r]) => [p, recordHash(r)])),
+        files: new Map([...files].map(([p, r]) => [p, recordHash(r)])),
       };
       const note = cacheable && !ignore ? await readNote(ctx.store, rec) : undefined;
       const reason = cacheable ? explainMiss(note, parts, { noCache: ignore, key }) : '';

@@ -1,11 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NotFoundError } from '@pipekit/wire';
-import { contentHash, recordHash } from './contenthash.ts';
+import { contentHash } from './contenthash.ts';
+import { recordHash } from './record-hash.ts';
 import { PatternMatcher } from './dockerignore.ts';
 import { ContextMemo, MARGIN_MS } from './context-memo.ts';
 import { setFileCapability, Store } from '@pipekit/cas-store';
@@ -381,6 +383,35 @@ test('a big source: checksum and records from the last walk plus what changed eq
     assert.is(await contentHash(root, 'src', { ...opts, memo: third }), sum, `${what}: again`);
     registerDirExcludes(root, []);
   }
+});
+
+test("a big source's records are kept with each record's hash; one taken for an earlier step start is remembered as of then", async () => {
+  const storeDir = await fs.mkdtemp(path.join(tmpdir(), 'contenthash-store-'));
+  made.push(storeDir);
+  const store = await Store.open(storeDir);
+  const root = await bigContext();
+  await new Promise((r) => setTimeout(r, MARGIN_MS + 300));
+  const opts = { context: true, ignoreOwner: true };
+  // the step began reading a moment before this checksum was asked for (after the context was made)
+  const readAt = Date.now() - 200;
+  const first = await ContextMemo.load(store, root, 0);
+  await contentHash(root, 'src', { ...opts, memo: first, readAt });
+  await first.save();
+  const files = await fs.readdir(path.join(storeDir, 'contexts'));
+  const sums = JSON.parse(await fs.readFile(path.join(storeDir, 'contexts', files.find((f) => f.endsWith('.sums.json'))!), 'utf8'));
+  assert.equal(Object.values(sums.sums).map((e) => (e as number[])[1]), [readAt]);
+  const recs = JSON.parse(await fs.readFile(path.join(storeDir, 'contexts', files.find((f) => f.includes('.rec-'))!), 'utf8'));
+  assert.is(recs.hashes.length, recs.entries.length);
+  assert.equal(recs.hashes, recs.entries.map((e: [string, string]) => createHash('sha256').update(e[1]).digest('hex').slice(0, 16)));
+  // the next build: what changed is noted from the step's start, as its explain note keeps it, so a copy revising its last layer need not ask find again
+  await fs.writeFile(path.join(root, 'src', 'd3', 'f7.txt'), 'new\n');
+  const next = await ContextMemo.load(store, root, 0);
+  const seen = new Map<string, string>();
+  await contentHash(root, 'src', { ...opts, memo: next, collect: seen });
+  assert.equal([...(contextReads.changedUnder(path.join(root, 'src'), readAt - MARGIN_MS)?.keys() ?? [])], [path.join(root, 'src', 'd3', 'f7.txt')]);
+  const walked = new Map<string, string>();
+  await contentHash(root, 'src', { ...opts, collect: walked });
+  assert.equal([...seen], [...walked]);
 });
 
 test.run();

@@ -17,6 +17,7 @@ import { expandGlob, hasMeta } from './glob.ts';
 import { walkOrder } from './walk-order.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
 import { nextTurn } from './turn.ts';
+import { knowRecordHash } from './record-hash.ts';
 
 export type HashOptions = {
   followSymlink?: boolean;
@@ -25,7 +26,7 @@ export type HashOptions = {
   ignoreOwner?: boolean;
   /** the root is a build context: symlinks out of it are errors */
   context?: boolean;
-  /** filled with each entry's record, keyed by path (to explain cache misses; see recordHash) */
+  /** filled with each entry's record, keyed by path (to explain cache misses; see record-hash.ts) */
   collect?: Map<string, string>;
   /** entries left out (a local source's .dockerignore), by root-relative path */
   skip?: (rel: string) => boolean;
@@ -40,6 +41,8 @@ export type HashOptions = {
   onMemo?: () => void;
   /** a canceled build stops the walk at its next turn */
   signal?: AbortSignal;
+  /** when the step began reading (ms), if before this call: the memo remembers the checksum as of then */
+  readAt?: number;
 };
 
 type WalkOptions = Omit<HashOptions, 'index'> & { index?: DigestIndex };
@@ -139,11 +142,15 @@ const KEEP_RECORDS_FROM = 1000;
 async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: Prune | undefined): Promise<{ sum: string; at: number; records: Records } | undefined> {
   const memo = w.opts.memo as ContextMemo;
   const takenAt = memo.takenAt(key);
-  const saved = takenAt === undefined ? undefined : await memo.recordsOf(key);
-  if (!saved || saved.top !== abs || takenAt === undefined) return undefined;
+  if (takenAt === undefined || !memo.hasRecords(key)) return undefined;
   const since = takenAt - MARGIN_MS;
-  const changed = await memo.changedSince(since, prune);
-  if (!changed) return undefined;
+  // find runs (a process of its own) while the records are read
+  const finding = memo.changedSince(since, prune);
+  const saved = await memo.recordsOf(key);
+  const changed = await finding;
+  if (!saved || saved.top !== abs || !changed) return undefined;
+  // what the entries left as they are hash to (explain notes keep those hashes)
+  if (saved.hashes?.length === saved.entries.length) saved.entries.forEach((e, i) => knowRecordHash(e[1], (saved.hashes as string[])[i]));
   const topRel = path.relative(w.root, abs);
   const entries = saved.entries.slice();
   let at: Map<string, number> | undefined;
@@ -196,10 +203,20 @@ async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: 
     entries[i] = [sub, await recordOf(eAbs, sub ? `${p}/${sub}` : p, st, w), ...(st.isDirectory() ? [st.ino] : [])] as Records['entries'][number];
   }
   const all = removed.size || added.length ? relisted(entries, removed, added) : entries;
+  // the paths a walk collects; a sub is names joined by '/', with nothing to normalize
+  const topPath = path.posix.normalize(`/${p}`);
+  const under = topPath.endsWith('/') ? topPath : `${topPath}/`;
+  // hashed in batches: one native call per record cost ~10 ms for 20,000
+  let batch = '';
   for (const [sub, record] of all) {
-    w.h.update(record);
-    w.opts.collect?.set(path.posix.normalize(`/${sub ? `${p}/${sub}` : p}`), record);
+    batch += record;
+    if (batch.length >= 64 * 1024) {
+      w.h.update(batch);
+      batch = '';
+    }
+    w.opts.collect?.set(sub ? under + sub : topPath, record);
   }
+  w.h.update(batch);
   contextReads.noteChanges(abs, { since, stats });
   const sum = `sha256:${w.h.digest('hex')}`;
   return { sum, at: Math.min(changed.startedAt, w.readAt), records: { v: 2, sum, top: abs, entries: all } };
@@ -246,23 +263,16 @@ async function fileContent(abs: string, st: Stats, w: Walk): Promise<string> {
   return content;
 }
 
-// one-shot hashing (Node >= 20.12, Deno) costs half of a Hash object per call;
-// looked up on first use, as reading it would load node:crypto at start-up
-let oneShot: ((alg: string, data: string) => string) | null | undefined;
-
-/** A collected record's short hash: what explain notes keep per path. Only needed on a miss. */
-export function recordHash(record: string): string {
-  oneShot ??= (crypto as { hash?: (alg: string, data: string) => string }).hash ?? null;
-  return (oneShot ? oneShot('sha256', record) : crypto.createHash('sha256').update(record).digest('hex')).slice(0, 16);
-}
-
 /** sha256 over the selected path (a wildcard pattern expands to all matches) inside root. */
 export async function contentHash(root: string, src: string, opts: HashOptions = {}): Promise<string> {
-  const startedAt = Date.now();
+  const calledAt = Date.now();
+  // an earlier time only makes the next build look at more entries than changed since
+  const startedAt = Math.min(calledAt, opts.readAt ?? calledAt);
   const ignore = ignoredIn(root);
   const { memo } = opts;
   const memoKey = memo ? ContextMemo.key([src, !!opts.followSymlink, !!opts.allowWildcard, !!opts.ignoreOwner, !!opts.context, ignore?.text ?? '', opts.exclude?.text ?? '']) : '';
   if (memo && opts.useMemo) {
+    memo.prefetchRecords(memoKey);
     const sum = await memo.lookup(memoKey, ignore?.wholeDirs());
     if (sum) {
       opts.onMemo?.();
@@ -294,7 +304,7 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
     if (single && direct) {
       const known = await fromRecords(abs, p, memoKey, { ...w, opts: { ...walkOpts, index: undefined } }, ignore?.wholeDirs());
       if (known) {
-        memo.remember(memoKey, known.sum, known.at, Date.now() - startedAt);
+        memo.remember(memoKey, known.sum, known.at, Date.now() - calledAt);
         if (known.records.sum !== (await memo.recordsOf(memoKey))?.sum) memo.keepRecords(memoKey, known.records);
         return known.sum;
       }
@@ -306,7 +316,7 @@ export async function contentHash(root: string, src: string, opts: HashOptions =
   }
   const sum = `sha256:${h.digest('hex')}`;
   if (memo && direct) {
-    memo.remember(memoKey, sum, startedAt, Date.now() - startedAt);
+    memo.remember(memoKey, sum, startedAt, Date.now() - calledAt);
     if (entries && entries.length >= KEEP_RECORDS_FROM) {
       memo.keepRecords(memoKey, { v: 2, sum, top, entries });
     }

@@ -5,11 +5,12 @@
 // index is not even loaded. Any change anywhere in the context (outside
 // .dockerignored dirs) makes every older checksum of it unusable.
 import { createHash } from 'node:crypto';
-import { promises as fs, rmSync } from 'node:fs';
+import { existsSync, promises as fs, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readJsonMaybe, writeJsonAtomic, type Store } from '@pipekit/cas-store';
 import { changesSince, type Changes, type Prune } from './changed-since.ts';
 import { contextFile } from './digest-index.ts';
+import { recordHash } from './record-hash.ts';
 
 type Entry = [sum: string, at: number, walkMs: number];
 
@@ -17,9 +18,10 @@ type Entry = [sum: string, at: number, walkMs: number];
  * The records a big walk hashed, in order, each by its path below the walked
  * source ('' for the source itself), a dir's with its inode: the next build
  * re-reads only entries changed since and hashes the list again (see
- * contenthash.ts).
+ * contenthash.ts). `hashes`, when there, holds each entry's recordHash, so
+ * that the next build need not hash again the records it did not re-read.
  */
-export type Records = { v: 2; sum: string; top: string; entries: ([sub: string, record: string] | [sub: string, record: string, ino: number])[] };
+export type Records = { v: 2; sum: string; top: string; entries: ([sub: string, record: string] | [sub: string, record: string, ino: number])[]; hashes?: string[] };
 type Saved = { v: 1; dir: string; findMs?: number; sums: Record<string, Entry> };
 
 /**
@@ -42,6 +44,8 @@ export class ContextMemo {
   private readonly sums: Map<string, Entry>;
   private changes?: Promise<{ since: number; startedAt: number; found?: Changes }>;
   private records = new Map<string, Records>();
+  /** records files being read, by key: read once, while find runs (see prefetchRecords) */
+  private reading = new Map<string, Promise<Records | undefined>>();
   /** how long find took over this context last time */
   private findMs: number;
   private dirty = false;
@@ -128,8 +132,29 @@ export class ContextMemo {
   /** The records of the walk that took the checksum under `key`, if kept. */
   async recordsOf(key: string): Promise<Records | undefined> {
     const sum = this.sums.get(key)?.[0];
-    const r = this.records.get(key) ?? (await readJsonMaybe<Records>(this.recordsFile(key)));
+    let r = this.records.get(key);
+    if (!r) {
+      let reading = this.reading.get(key);
+      if (!reading) this.reading.set(key, (reading = readJsonMaybe<Records>(this.recordsFile(key)).catch(() => undefined)));
+      r = await reading;
+    }
     return r?.v === 2 && r.sum === sum ? r : undefined;
+  }
+
+  /** Whether records may be kept for `key` (a stat; recordsOf says whether they are usable). */
+  hasRecords(key: string): boolean {
+    return this.records.has(key) || existsSync(this.recordsFile(key));
+  }
+
+  /**
+   * Read the records under `key`, when there are any, at the event loop's next
+   * turn: a big context's records take ~20 ms to parse, which can then happen
+   * while find (a process of its own, started meanwhile) looks for changes,
+   * before anyone knows whether they are needed.
+   */
+  prefetchRecords(key: string): void {
+    if (this.records.has(key) || this.reading.has(key) || !existsSync(this.recordsFile(key))) return;
+    this.reading.set(key, new Promise((resolve) => setImmediate(() => resolve(readJsonMaybe<Records>(this.recordsFile(key)).catch(() => undefined)))));
   }
 
   /** Keep the records behind the checksum remembered under `key` (written with the memo). */
@@ -166,8 +191,13 @@ export class ContextMemo {
     if (!this.dirty) return;
     await fs.mkdir(path.dirname(this.file), { recursive: true });
     await writeJsonAtomic(this.file, { v: 1, dir: this.dir, findMs: this.findMs, sums: Object.fromEntries(this.sums) } satisfies Saved).catch(() => {});
-    for (const [key, r] of this.records) if (this.sums.get(key)?.[0] === r.sum) await writeJsonAtomic(this.recordsFile(key), r).catch(() => {});
+    for (const [key, r] of this.records) {
+      if (this.sums.get(key)?.[0] !== r.sum) continue;
+      // the build's explain notes hashed (nearly) all of them already: looked up, not hashed again
+      await writeJsonAtomic(this.recordsFile(key), { ...r, hashes: r.entries.map((e) => recordHash(e[1])) } satisfies Records).catch(() => {});
+    }
     this.records.clear();
+    this.reading.clear();
     this.dirty = false;
   }
 }

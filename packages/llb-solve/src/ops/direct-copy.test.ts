@@ -14,7 +14,8 @@ import { mountWritable, singleFileRoot, withView } from '../view.ts';
 import { copyAction, type Owner } from '../fs/copy.ts';
 import { lookupUid, type RootFs } from '../fs/user.ts';
 import { copyWithoutOverlay } from './direct-copy.ts';
-import { contentHash, recordHash } from '../fs/contenthash.ts';
+import { contentHash } from '../fs/contenthash.ts';
+import { recordHash } from '../fs/record-hash.ts';
 import type { PreviousResult } from '../explain.ts';
 
 const made: string[] = [];
@@ -218,7 +219,7 @@ test('a rebuild links the files whose content record is unchanged from the previ
   await fs.utimes(path.join(src, 'dir', 'b.txt'), OLD, OLD);
   try {
     const now = await records();
-    const hashes = (m: Map<string, string>) => Object.fromEntries([...m].map(([k, r]) => [k, recordHash(r)]));
+    const hashes = (m: Map<string, string>) => new Map([...m].map(([k, r]) => [k, recordHash(r)]));
     const previous = async (): Promise<PreviousResult> => ({
       snapshotDir: prevRoot, blob: { digest: layer.blob.digest, size: layer.blob.size }, files: hashes(before), current: hashes(now), layer,
     });

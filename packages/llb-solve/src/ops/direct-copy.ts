@@ -51,8 +51,8 @@ export function planDirs(base: LayeredRoot, dest: string): Plan['dirs'] | undefi
 function sameRecord(prev: PreviousResult, srcRoot: string, abs: string): boolean {
   // the copy joins its paths onto srcRoot: mostly a plain prefix (checked), else the long way
   const key = abs.startsWith(srcRoot) && abs[srcRoot.length] === '/' && !srcRoot.endsWith('/') ? abs.slice(srcRoot.length) : path.posix.normalize(`/${path.relative(srcRoot, abs)}`);
-  const now = prev.current[key];
-  return now !== undefined && prev.files[key] === now;
+  const now = prev.current.get(key);
+  return now !== undefined && prev.files.get(key) === now;
 }
 
 // past this, the previous blob is not held in memory and files are read again

@@ -12,6 +12,7 @@ export async function localContentHash(store: Store, dir: string, src: string, o
     ...opts,
     ignoreOwner: true,
     collect: reads?.files,
+    readAt: reads?.readAt,
     index: () => DigestIndex.open(store, dir),
     memo: await ContextMemo.open(store, dir),
     useMemo: reads?.mayRecall ?? false,

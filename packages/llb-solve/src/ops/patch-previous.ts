@@ -100,8 +100,8 @@ export async function patchPrevious(
   const snapshotOf = (abs: string) => path.join(prev.snapshotDir, destRel, path.relative(srcAbs, abs));
   const unchanged = (abs: string, st: Stats): boolean => {
     const key = path.posix.normalize(`/${path.relative(src.dir, abs).split(path.sep).join('/')}`);
-    const was = prev.files[key];
-    if (was === undefined || was !== prev.current[key]) return false;
+    const was = prev.files.get(key);
+    if (was === undefined || was !== prev.current.get(key)) return false;
     if (c.timestamp >= 0) return true;
     const old = lstatSync(snapshotOf(abs), { throwIfNoEntry: false });
     const sec = Math.floor(st.mtimeMs / 1000);
