@@ -18,6 +18,7 @@ import { walkOrder } from './walk-order.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
 import { nextTurn } from './turn.ts';
 import { knowRecordHash } from './record-hash.ts';
+import { RecordIndex } from './record-index.ts';
 
 export type HashOptions = {
   followSymlink?: boolean;
@@ -153,8 +154,7 @@ async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: 
   if (saved.hashes?.length === saved.entries.length) saved.entries.forEach((e, i) => knowRecordHash(e[1], (saved.hashes as string[])[i]));
   const topRel = path.relative(w.root, abs);
   const entries = saved.entries.slice();
-  let at: Map<string, number> | undefined;
-  let children: Map<string, string[]> | undefined;
+  const index = new RecordIndex(entries);
   const stats = new Map<string, Stats>();
   // the subs of removed entries (their records go with everything below them), and the records of added ones
   const removed = new Set<string>();
@@ -162,8 +162,7 @@ async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: 
   for (const rel of changed.entries.keys()) {
     const sub = topRel === '' ? rel : rel === topRel ? '' : rel.startsWith(`${topRel}/`) ? rel.slice(topRel.length + 1) : undefined;
     if (sub === undefined) continue;
-    at ??= new Map(entries.map(([s], i) => [s, i]));
-    const i = at.get(sub);
+    const i = index.indexOf(sub);
     // not read by this checksum (ignored): an entry added shows as a change of its dir
     if (i === undefined) continue;
     const eAbs = sub ? path.join(abs, sub) : abs;
@@ -172,19 +171,8 @@ async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: 
     if (st.isDirectory()) {
       // a dir moved here from elsewhere brings entries whose ctimes did not change
       if (st.ino !== entries[i][2]) return undefined;
-      if (!children) {
-        children = new Map();
-        for (const [s] of entries) {
-          if (s === '') continue;
-          const slash = s.lastIndexOf('/');
-          const parent = slash < 0 ? '' : s.slice(0, slash);
-          const list = children.get(parent);
-          if (list) list.push(s.slice(slash + 1));
-          else children.set(parent, [s.slice(slash + 1)]);
-        }
-      }
       const names = readdirSync(eAbs).filter((n) => !w.opts.skip?.(`${sub ? `${p}/${sub}` : p}/${n}`)).sort();
-      const had = new Set(children.get(sub) ?? []);
+      const had = new Set(index.childrenOf(i));
       const now = new Set(names);
       for (const n of had) if (!now.has(n)) removed.add(sub ? `${sub}/${n}` : n);
       for (const n of names) {
@@ -202,7 +190,7 @@ async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: 
     stats.set(eAbs, st);
     entries[i] = [sub, await recordOf(eAbs, sub ? `${p}/${sub}` : p, st, w), ...(st.isDirectory() ? [st.ino] : [])] as Records['entries'][number];
   }
-  const all = removed.size || added.length ? relisted(entries, removed, added) : entries;
+  const all = removed.size || added.length ? relisted(index.without(removed), added) : entries;
   // the paths a walk collects; a sub is names joined by '/', with nothing to normalize
   const topPath = path.posix.normalize(`/${p}`);
   const under = topPath.endsWith('/') ? topPath : `${topPath}/`;
@@ -222,13 +210,8 @@ async function fromRecords(abs: string, p: string, key: string, w: Walk, prune: 
   return { sum, at: Math.min(changed.startedAt, w.readAt), records: { v: 2, sum, top: abs, entries: all } };
 }
 
-/** `entries` (in walk order) without the removed subs and what is below them, with `added` merged in walk order. */
-function relisted(entries: Records['entries'], removed: Set<string>, added: Records['entries']): Records['entries'] {
-  const gone = (s: string) => {
-    for (let cut = s.length; cut > 0; cut = s.lastIndexOf('/', cut - 1)) if (removed.has(s.slice(0, cut))) return true;
-    return false;
-  };
-  const kept = entries.filter(([s]) => !gone(s));
+/** `kept` (in walk order) with `added` merged in walk order. */
+function relisted(kept: Records['entries'], added: Records['entries']): Records['entries'] {
   const fresh = [...added].sort((x, y) => walkOrder(x[0], y[0]));
   const out: Records['entries'] = [];
   let j = 0;

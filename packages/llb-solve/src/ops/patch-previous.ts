@@ -171,10 +171,10 @@ export async function patchPrevious(
     for (let k = 0; k < names.length; k++) {
       if ((entries.get(names[k]) as TarEntrySpan).type === HARD_LINK || (k > 0 && walkOrder(names[k - 1], names[k]) >= 0)) return undefined;
     }
-    const index = new Map(names.map((n, k) => [n, k]));
     for (const rel of removed) {
-      const k = index.get(rel);
-      if (k === undefined) return undefined;
+      // the names are in walk order (checked above)
+      const k = firstNotBefore(names, rel);
+      if (names[k] !== rel) return undefined;
       let last = k;
       while (last + 1 < names.length && names[last + 1].startsWith(`${rel}/`)) last++;
       splices.push({ start: (entries.get(rel) as TarEntrySpan).start, end: (entries.get(names[last]) as TarEntrySpan).end, bytes: Buffer.alloc(0), rel });
@@ -184,14 +184,8 @@ export async function patchPrevious(
   const tarEnd = names.length ? (entries.get(names[names.length - 1]) as TarEntrySpan).end : 0;
   /** Offset where packing would write `rel`: before the first entry it precedes, else after the last. */
   const insertAt = (rel: string): number => {
-    let lo = 0;
-    let hi = names.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (walkOrder(names[mid], rel) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < names.length ? (entries.get(names[lo]) as TarEntrySpan).start : tarEnd;
+    const k = firstNotBefore(names, rel);
+    return k < names.length ? (entries.get(names[k]) as TarEntrySpan).start : tarEnd;
   };
 
   const copyCtx: CopyContext = { owner: await resolveOwner(view), fromLocal: true, signal: ctx.signal };
@@ -277,6 +271,18 @@ async function findChanged(dir: string, since: number, kept: (abs: string) => bo
     out.set(abs, st);
   }
   return out;
+}
+
+/** The index of the first of `names` (in walk order) that `rel` does not come after: its own, or where it would go. */
+function firstNotBefore(names: string[], rel: string): number {
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (walkOrder(names[mid], rel) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
