@@ -46,7 +46,8 @@ export type SolveCommand = {
   /** after the records: give the reader end of input before store bookkeeping and GC */
   closeOut?: () => Promise<void>;
   writeErr: (s: string) => void;
-  stderrIsTty: boolean;
+  /** a function when asking costs something (making process.stderr): asked only by progress modes that depend on it */
+  stderrIsTty: boolean | (() => boolean);
 };
 
 /** Progress that masks secrets even when a step's output cuts one across two chunks. */

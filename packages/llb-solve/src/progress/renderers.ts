@@ -26,13 +26,16 @@ class QuietRenderer implements Renderer {
 
 export type Terminal = { rows: () => number; cols: () => number };
 
-export function createRenderer(mode: string | undefined, write: (s: string) => void, isTty: boolean, term?: Terminal, opts: { explain?: boolean } = {}): Renderer {
+export function createRenderer(mode: string | undefined, write: (s: string) => void, isTty: boolean | (() => boolean), term?: Terminal, opts: { explain?: boolean } = {}): Renderer {
   const m = (mode || 'auto') as ProgressMode;
   if (!PROGRESS_MODES.includes(m)) throw new UsageError(`unknown progress mode ${JSON.stringify(mode)}: expected ${PROGRESS_MODES.join('|')}`);
   if (m === 'rawjson') return new RawJsonRenderer(write);
   if (m === 'quiet') return new QuietRenderer();
-  if (m === 'tty' && !isTty) throw new UsageError('--progress tty needs a terminal on stderr');
-  if ((m === 'tty' || m === 'auto') && isTty) {
+  if (m === 'plain') return new PlainRenderer(write, opts);
+  // auto or tty: whether stderr is a terminal decides, asked only now
+  const tty = typeof isTty === 'function' ? isTty() : isTty;
+  if (m === 'tty' && !tty) throw new UsageError('--progress tty needs a terminal on stderr');
+  if (tty) {
     return new TtyRenderer({
       write,
       rows: term?.rows ?? (() => 24),
