@@ -59,10 +59,14 @@ test('a snapshot with one entry is not the empty layer', async () => {
   assert.is.not(l.diffID, EMPTY_DIFF_ID);
 });
 
-/** A prepared snapshot holding `files` (name -> content). */
+/** A prepared snapshot holding `files` (name -> content), dated alike: two made across a second's turn pack the same. */
 async function prepared(store: Store, files: Record<string, string>): Promise<{ id: string; dir: string }> {
   const tmp = await store.snapshots.prepare();
-  for (const [name, data] of Object.entries(files)) await fs.writeFile(path.join(tmp.dir, name), data);
+  for (const [name, data] of Object.entries(files)) {
+    await fs.writeFile(path.join(tmp.dir, name), data);
+    await fs.utimes(path.join(tmp.dir, name), 1_000_000_000, 1_000_000_000);
+  }
+  await fs.utimes(tmp.dir, 1_000_000_000, 1_000_000_000);
   return tmp;
 }
 
