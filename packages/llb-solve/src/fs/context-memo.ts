@@ -135,7 +135,7 @@ export class ContextMemo {
     let r = this.records.get(key);
     if (!r) {
       let reading = this.reading.get(key);
-      if (!reading) this.reading.set(key, (reading = readJsonMaybe<Records>(this.recordsFile(key)).catch(() => undefined)));
+      if (!reading) this.reading.set(key, (reading = readJsonMaybe<Records>(this.recordsFile(key))));
       r = await reading;
     }
     return r?.v === 2 && r.sum === sum ? r : undefined;
@@ -153,8 +153,8 @@ export class ContextMemo {
    * before anyone knows whether they are needed.
    */
   prefetchRecords(key: string): void {
-    if (this.records.has(key) || this.reading.has(key) || !existsSync(this.recordsFile(key))) return;
-    this.reading.set(key, new Promise((resolve) => setImmediate(() => resolve(readJsonMaybe<Records>(this.recordsFile(key)).catch(() => undefined)))));
+    if (this.reading.has(key) || !this.hasRecords(key) || this.records.has(key)) return;
+    this.reading.set(key, new Promise((resolve) => setImmediate(() => resolve(readJsonMaybe<Records>(this.recordsFile(key))))));
   }
 
   /** Keep the records behind the checksum remembered under `key` (written with the memo). */
