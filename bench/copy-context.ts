@@ -1,6 +1,6 @@
 // COPY . /ctx of a 20,000-file context: cold, unchanged, one file changed,
-// added or removed; and
-// BuildKit's figures for the same context in the same run when docker is here.
+// added or removed; `cp -a` of the same context in the same run (the floor of
+// a cold copy: the same files created on the same disk); and BuildKit's figures for the same context in the same run when docker is here.
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { addSmallFiles, BUILDKIT_NOT_MEASURED, buildkitBuild, buildkitCleanup, buildkitPrune, busyboxDir, dockerAvailable, median, ratio, report, tempDir, timed } from './lib.ts';
@@ -21,12 +21,14 @@ const oneChanged: number[] = [];
 const oneAdded: number[] = [];
 const oneRemoved: number[] = [];
 const onBase: number[] = [];
+const cpA: number[] = [];
 /** A file added in one dir, then one removed from another. */
 const addOne = (round: number, who: string) => writeFileSync(path.join(ctx, 'src', 'd9', `new-${who}-${round}.txt`), `added ${round}\n`);
 const removeOne = (round: number, who: string) => rmSync(path.join(ctx, 'src', who === 'ours' ? 'd11' : 'd13', `f${round}.txt`));
 for (let round = 0; round < 3; round++) {
   const base = tempDir('store');
   onBase.push(timed(`df-parse Dockerfile.onbase --store ${base} | llb-solve --store ${base} --progress quiet > /dev/null`, ctx));
+  cpA.push(timed(`cp -a . ${tempDir('cp')}/ctx`, ctx));
   const store = tempDir('store');
   const pipe = `df-parse Dockerfile --store ${store} | llb-solve --store ${store} --progress quiet > /dev/null`;
   cold.push(timed(pipe, ctx));
@@ -41,6 +43,8 @@ for (let round = 0; round < 3; round++) {
 const fmt = (xs: number[]) => `${median(xs).toFixed(3)}  (${xs.map((x) => x.toFixed(2)).join(' ')})`;
 const figures: Record<string, string | number> = {
   'cold (s)': fmt(cold),
+  'cp -a of the context, same run (s)': fmt(cpA),
+  'ours/cp -a, cold': ratio(median(cold), median(cpA)),
   'unchanged (s)': fmt(unchanged),
   'one file changed (s)': fmt(oneChanged),
   'one file added (s)': fmt(oneAdded),
