@@ -10,9 +10,9 @@
 // otherwise, several times the work itself. The event loop gets a turn per chunk
 // (and per ENTRIES_PER_TURN entries): a layer is often packed while the next
 // steps start (llb-solve), and their I/O should not wait for a whole walk.
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { PipekitError } from '@pipekit/wire';
+import { PipekitError, readWhole } from '@pipekit/wire';
 import { CAPABILITY_XATTR, fileCapability, isOpaqueDirSync } from './xattr.ts';
 import { encodeHeader, padding, TAR_END, type TarHeader } from './tar-header.ts';
 import { specialFields } from './special-files.ts';
@@ -94,7 +94,7 @@ export function packEntry(rel: string, abs: string, st: Stats = lstatSync(abs)):
   const header = entryHeader(rel, abs, st, undefined);
   if (!header) return Buffer.alloc(0);
   if (!st.isFile()) return header;
-  const data = readFileSync(abs);
+  const data = readWhole(abs, st.size);
   if (data.length !== st.size) throw new PipekitError(`cannot pack ${rel}: it changed size while being packed`);
   return Buffer.concat([header, data, Buffer.alloc(padding(st.size))]);
 }
@@ -134,7 +134,7 @@ async function* tarChunks(dir: string, opts: PackOptions): AsyncGenerator<Buffer
     if (st.isFile()) {
       if (st.size < CHUNK) {
         const k = opts.known?.get(rel);
-        const data = k && k.ino === st.ino && k.data.length === st.size ? k.data : readFileSync(abs);
+        const data = k && k.ino === st.ino && k.data.length === st.size ? k.data : readWhole(abs, st.size);
         if (data.length !== st.size) throw new PipekitError(`cannot pack ${rel}: it changed size while being packed`);
         push(data);
       } else {

@@ -14,5 +14,6 @@ export * from './stdout-eof.ts';
 export * from './stdout.ts';
 export * from './stdin.ts';
 export * from './lstat-maybe.ts';
+export * from './read-whole.ts';
 export * from './oci-runtime.ts';
 export * from './mountinfo.ts';

@@ -3,9 +3,9 @@
 // bytes, never mtimes, so touching a file leaves its checksum unchanged.
 import * as crypto from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { lstatMaybe, NotFoundError } from '@pipekit/wire';
+import { lstatMaybe, NotFoundError, readWhole } from '@pipekit/wire';
 import { fileCapability, specialKind } from '@pipekit/cas-store';
 import type { DigestIndex } from './digest-index.ts';
 import { ContextMemo, MARGIN_MS, type Records } from './context-memo.ts';
@@ -237,7 +237,7 @@ async function fileContent(abs: string, st: Stats, w: Walk): Promise<string> {
   if (known) return known;
   let digest: string;
   if (st.size < SMALL) {
-    const data = readFileSync(abs);
+    const data = readWhole(abs, st.size);
     digest = crypto.createHash('sha256').update(data).digest('hex');
     if (index) contextReads.keep(abs, st, data);
   } else digest = await largeFileDigest(abs, w.opts.signal);

@@ -3,11 +3,11 @@
 // and everything written stays inside the destination root.
 import {
   chmodSync, closeSync, copyFileSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
-  promises as fs, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeSync, type Stats,
+  promises as fs, readdirSync, readlinkSync, rmSync, symlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import { BuildError, NotFoundError, type CopyAction } from '@pipekit/wire';
+import { BuildError, NotFoundError, readWhole, type CopyAction } from '@pipekit/wire';
 import { expandGlob, hasMeta } from './glob.ts';
 import { resolveInContext, resolveInRoot } from './resolve.ts';
 
@@ -202,7 +202,7 @@ function linkPrevious(src: string, st: Stats, dst: string, a: CopyAction, ctx: C
  * existed, and a symlink put there meanwhile is not followed.
  */
 function writeSmallFile(src: string, st: Stats, dst: string, a: CopyAction, ctx: CopyContext, ours: boolean): void {
-  const data = (ctx.fromLocal ? contextReads.take(src, st) : undefined) ?? readFileSync(src);
+  const data = (ctx.fromLocal ? contextReads.take(src, st) : undefined) ?? readWhole(src, st.size);
   const mode = modeOf(st, a);
   const fd = openSync(dst, 'wx', mode & 0o777);
   try {
