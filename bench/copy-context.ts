@@ -1,6 +1,7 @@
 // COPY . /ctx of a 20,000-file context: cold, unchanged, one file changed,
 // added or removed; `cp -a` of the same context in the same run (the floor of
-// a cold copy: the same files created on the same disk); and BuildKit's figures for the same context in the same run when docker is here.
+// a cold copy: the same files read and created on the same disk); and
+// BuildKit's figures for the same context in the same run when docker is here.
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { addSmallFiles, BUILDKIT_NOT_MEASURED, buildkitBuild, buildkitCleanup, buildkitPrune, busyboxDir, dockerAvailable, median, ratio, report, tempDir, timed } from './lib.ts';
